@@ -1,0 +1,181 @@
+"""extract(): site rules, then trafilatura, then the generic Indonesian rules."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from datetime import UTC, datetime, timedelta, timezone
+from functools import cache
+from pathlib import Path
+
+import lxml.html
+from courlan import extract_domain
+from lxml.etree import ParserError
+from lxml.html import HtmlElement
+from trafilatura import bare_extraction
+
+from crawler import __version__
+from crawler.extract import metadata
+from crawler.extract.dates import iso
+from crawler.extract.decode import decode_html
+from crawler.extract.lines import clean_lines
+from crawler.extract.rules import generic_rules
+from crawler.extract.tree import drop_blocks, drop_teaser_lists, select, wrap_loose_text
+from crawler.profiles import Profile, profile_for_url
+
+logger = logging.getLogger(__name__)
+
+MAX_PAGE_BYTES = 10 * 1024 * 1024
+WIB = timezone(timedelta(hours=7))
+_HTML_HINT = re.compile(rb"<\s*(html|head|body|p|div|article|title|meta)\b", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+_AUTHOR_LINE = re.compile(r"^(?:penulis|reporter|pewarta|kontributor|author|writer)\s*:\s*(.+)$", re.I)
+
+
+class ExtractError(ValueError):
+    """A page that cannot be read as HTML; `reason` names why (not-html, too-large, empty)."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+def _as_text(html: str | bytes, content_type: str | None, max_bytes: int) -> str:
+    """Check size and kind, then decode."""
+    raw = html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html
+    if len(raw) > max_bytes:
+        raise ExtractError("too-large", f"page is {len(raw):,} bytes, over the {max_bytes:,}-byte limit")
+    if not raw.strip():
+        raise ExtractError("empty", "page is empty")
+    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ExtractError("not-html", "page is binary data, not HTML")
+    if content_type and not any(t in content_type.lower() for t in ("html", "xml", "text/plain")):
+        raise ExtractError("not-html", f"content type is {content_type!r}, not HTML")
+    if isinstance(html, str):
+        text = html
+    else:
+        text, _ = decode_html(raw, content_type)
+    if not _HTML_HINT.search(text[:65536].encode("utf-8", "ignore")):
+        raise ExtractError("not-html", "page has no HTML markup")
+    return text
+
+
+def _parse(text: str) -> HtmlElement:
+    try:
+        tree = lxml.html.document_fromstring(text)
+    except (ParserError, ValueError) as exc:
+        raise ExtractError("not-html", f"page cannot be parsed as HTML: {exc}") from exc
+    return tree
+
+
+def _focus(tree: HtmlElement, body: HtmlElement) -> HtmlElement:
+    """A page of the <head> and the article body alone."""
+    page = lxml.html.document_fromstring("<html><head></head><body></body></html>")
+    head = tree.find("head")
+    if head is not None:
+        page.replace(page.find("head"), lxml.html.fromstring(lxml.html.tostring(head)))
+    page.find("body").append(lxml.html.fromstring(lxml.html.tostring(body, with_tail=False)))
+    return page
+
+
+def content_hash(text: str) -> str:
+    """Hash of the text as a reader sees it: case, spacing and Unicode forms folded."""
+    folded = _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    return "sha256:" + hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+@cache
+def _profile_digest(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:8] if path else "none"
+
+
+def rules_version(profile: Profile | None) -> str:
+    """Generic rules version plus a digest of the profile, so stale records can be found."""
+    version = generic_rules().version
+    return f"{version}+{profile.name}.{_profile_digest(profile.path)}" if profile else version
+
+
+def _run_trafilatura(tree: HtmlElement, url: str | None, profile: Profile | None):
+    return bare_extraction(
+        tree,
+        url=url,
+        include_comments=False,
+        include_images=False,
+        with_metadata=True,
+        prune_xpath=list(profile.drop) if profile and profile.drop else None,
+    )
+
+
+def extract(
+    html: str | bytes,
+    url: str | None = None,
+    *,
+    content_type: str | None = None,
+    profile: Profile | None = None,
+    max_bytes: int = MAX_PAGE_BYTES,
+) -> dict | None:
+    """Clean one article page into the record Bersih writes, or None if it holds no article.
+
+    Raises ExtractError for input that is not an HTML page at all.
+    """
+    tree = _parse(_as_text(html, content_type, max_bytes))
+    page_url = url or metadata.canonical(tree)
+    profile = profile or profile_for_url(page_url)
+    if profile and page_url:
+        page_url = profile.without_single_page(page_url)
+    rules = generic_rules()
+    tz = profile.timezone if profile else WIB
+
+    # Metadata first: the passes below change the tree.
+    published = metadata.published_date(tree, page_url or "", profile, tz)
+    modified = metadata.modified_date(tree, profile, tz)
+    canonical = metadata.canonical(tree)
+    section = metadata.section(tree, profile)
+    tags = metadata.tags(tree, profile)
+    language = (profile.language if profile else None) or metadata.declared_language(tree)
+
+    bodies = select(tree, profile.body) if profile else []
+    attempts = [_focus(tree, bodies[0]), tree] if bodies else [tree]
+    document = None
+    for work in attempts:
+        drop_teaser_lists(work, rules)
+        drop_blocks(work, rules)
+        wrap_loose_text(work)
+        document = _run_trafilatura(work, page_url, profile)
+        if document is not None and document.text:
+            break
+    if document is None or not document.text:
+        return None
+
+    extra = (profile.text_rule,) if profile and profile.text_rule else ()
+    paragraphs, dropped = clean_lines(document.text, rules, extra)
+    if not paragraphs:
+        return None
+    bylines = [m[1] for d in dropped if (m := _AUTHOR_LINE.match(_SPACE.sub(" ", d.line.replace("|", " ")).strip()))]
+    text = "\n".join(paragraphs)
+    if published is None and document.date:
+        published = metadata.parse_date(document.date, tz)
+    return {
+        "url": page_url,
+        "canonical_url": canonical,
+        "site": profile.name if profile else (extract_domain(page_url or "") or None),
+        "title": document.title,
+        "authors": metadata.authors(tree, profile, bylines) or _split_author(document.author),
+        "published": iso(published),
+        "modified": iso(modified),
+        "section": section,
+        "tags": tags or list(document.tags or []),
+        "language": language,
+        "text": text,
+        "word_count": len(text.split()),
+        "content_hash": content_hash(text),
+        "crawled_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "bersih_version": __version__,
+        "rules_version": rules_version(profile),
+    }
+
+
+def _split_author(value: str | None) -> list[str]:
+    return [a.strip() for a in (value or "").split(";") if a.strip()]

@@ -1,0 +1,164 @@
+"""Article metadata from the page: the profile's selectors first, then common markup."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+from lxml.etree import XPath
+from lxml.html import HtmlElement
+
+from crawler.extract.dates import from_url, parse_date
+from crawler.profiles import Profile
+
+_SPACE = re.compile(r"\s+")
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|\||\bdan\b|&|\band\b)\s*")
+_LD_JSON = XPath("//script[@type='application/ld+json']/text()")
+
+PUBLISHED_META = (
+    "//meta[@property='article:published_time']/@content",
+    "//meta[@itemprop='datePublished']/@content",
+    "//*[@itemprop='datePublished']/@datetime",
+    "//meta[@name='publishdate' or @name='pubdate' or @name='publish-date' or @name='date']/@content",
+    "//meta[@name='dc.date' or @name='DC.date.issued']/@content",
+)
+MODIFIED_META = (
+    "//meta[@property='article:modified_time']/@content",
+    "//meta[@itemprop='dateModified']/@content",
+    "//meta[@property='og:updated_time']/@content",
+    "//*[@itemprop='dateModified']/@datetime",
+)
+AUTHOR_META = (
+    "//meta[@name='author']/@content",
+    "//*[@itemprop='author']//*[@itemprop='name']/text()",
+)
+SECTION_META = ("//meta[@property='article:section']/@content",)
+TAG_META = ("//meta[@property='article:tag']/@content", "//meta[@name='keywords']/@content")
+CANONICAL = ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content")
+LANGUAGE = ("/html/@lang", "//meta[@http-equiv='content-language']/@content")
+
+
+def _values(tree: HtmlElement, xpaths: tuple[str, ...]) -> Iterator[str]:
+    """Non-empty strings selected by the expressions, in order."""
+    for expr in xpaths:
+        for node in XPath(expr)(tree):
+            value = node.text_content() if isinstance(node, HtmlElement) else str(node)
+            value = _SPACE.sub(" ", value).strip()
+            if value:
+                yield value
+
+
+def first(tree: HtmlElement, xpaths: tuple[str, ...]) -> str | None:
+    """The first value any expression selects."""
+    return next(_values(tree, xpaths), None)
+
+
+def json_ld(tree: HtmlElement) -> list[dict]:
+    """The page's JSON-LD objects, flattened out of lists and @graph."""
+    found: list[dict] = []
+    for raw in _LD_JSON(tree):
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                found.append(item)
+                stack.extend(v for k, v in item.items() if k == "@graph")
+    return found
+
+
+def _ld_value(objects: list[dict], key: str) -> list[str]:
+    out = []
+    for obj in objects:
+        value = obj.get(key)
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, dict):
+                v = v.get("name")
+            if isinstance(v, str) and v.strip():
+                out.append(v.strip())
+    return out
+
+
+def find_date(
+    tree: HtmlElement, xpaths: tuple[str, ...], ld: list[str], tz: timezone
+) -> datetime | None:
+    """The first value of these sources that reads as a date."""
+    for value in (*_values(tree, xpaths), *ld):
+        moment = parse_date(value, tz)
+        if moment:
+            return moment
+    return None
+
+
+def published_date(tree: HtmlElement, url: str, profile: Profile | None, tz: timezone) -> datetime | None:
+    """Publication time: profile selectors, common meta tags, JSON-LD, then the URL."""
+    ld = json_ld(tree)
+    own = profile.published if profile else ()
+    return find_date(tree, own + PUBLISHED_META, _ld_value(ld, "datePublished"), tz) or from_url(
+        url, profile.date_url if profile else None, tz
+    )
+
+
+def modified_date(tree: HtmlElement, profile: Profile | None, tz: timezone) -> datetime | None:
+    """Last update time, kept apart from publication."""
+    own = profile.modified if profile else ()
+    return find_date(tree, own + MODIFIED_META, _ld_value(json_ld(tree), "dateModified"), tz)
+
+
+def authors(tree: HtmlElement, profile: Profile | None, bylines: list[str]) -> list[str]:
+    """Named people, without the outlet itself or profile links."""
+    own = profile.authors if profile else ()
+    ignore = profile.publisher_authors if profile else frozenset()
+    candidates = [*_values(tree, own), *_ld_value(json_ld(tree), "author"), *bylines]
+    candidates += list(_values(tree, AUTHOR_META))
+    names: list[str] = []
+    for candidate in candidates:
+        for name in _AUTHOR_SPLIT.split(candidate):
+            name = name.strip(" ,.:-")
+            if (
+                name
+                and len(name) <= 60
+                and "://" not in name
+                and name.casefold() not in ignore
+                and name not in names
+            ):
+                names.append(name)
+        if names:
+            break
+    return names
+
+
+def section(tree: HtmlElement, profile: Profile | None) -> str | None:
+    """The outlet's section (rubrik) of the article."""
+    own = profile.section if profile else ()
+    return first(tree, own + SECTION_META) or next(iter(_ld_value(json_ld(tree), "articleSection")), None)
+
+
+def tags(tree: HtmlElement, profile: Profile | None) -> list[str]:
+    """Topic tags, split and de-duplicated."""
+    own = profile.tags if profile else ()
+    out: list[str] = []
+    for value in (*_values(tree, own + TAG_META), *_ld_value(json_ld(tree), "keywords")):
+        for tag in value.split(","):
+            tag = tag.strip()
+            if tag and tag not in out:
+                out.append(tag)
+    return out
+
+
+def canonical(tree: HtmlElement) -> str | None:
+    """The URL the page names as its own."""
+    return first(tree, CANONICAL)
+
+
+def declared_language(tree: HtmlElement) -> str | None:
+    """The language the page declares, as a two-letter code."""
+    value = first(tree, LANGUAGE)
+    return value.split("-")[0].split("_")[0].lower()[:2] if value else None

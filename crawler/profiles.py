@@ -1,0 +1,230 @@
+"""Site profiles: everything Bersih knows about one outlet, loaded from TOML data."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import timedelta, timezone
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cssselect import GenericTranslator, SelectorError
+from lxml.etree import XPath, XPathSyntaxError
+from w3lib.url import add_or_replace_parameters, url_query_cleaner
+
+from crawler.extract.rules import LineRule, compile_any
+
+SITES_DIR = Path(__file__).with_name("sites")
+
+_TZ = re.compile(r"^([+-])(\d{2}):(\d{2})$")
+
+# Field name -> (type, required). Nested tables are listed with a dot.
+_SCHEMA: dict[str, tuple[type, bool]] = {
+    "name": (str, True),
+    "title": (str, True),
+    "verified": (bool, True),
+    "language": (str, True),
+    "timezone": (str, True),
+    "domains": (list, True),
+    "article_url": (str, True),
+    "publisher_authors": (list, False),
+    "discovery": (dict, True),
+    "discovery.news_sitemaps": (list, False),
+    "discovery.feeds": (list, False),
+    "discovery.index_pages": (list, False),
+    "discovery.index_next": (str, False),
+    "discovery.index_days": (int, False),
+    "single_page": (dict, False),
+    "single_page.query": (dict, False),
+    "cleaning": (dict, False),
+    "cleaning.body": (list, False),
+    "cleaning.drop": (list, False),
+    "cleaning.text_patterns": (list, False),
+    "metadata": (dict, False),
+    "metadata.date_url": (str, False),
+    "metadata.published": (list, False),
+    "metadata.modified": (list, False),
+    "metadata.authors": (list, False),
+    "metadata.section": (list, False),
+    "metadata.tags": (list, False),
+}
+
+
+# Tables whose keys are the profile author's own (query parameters, say).
+_FREE_TABLES = {"single_page.query"}
+
+
+class ProfileError(ValueError):
+    """A profile file that cannot be used; the message names the file and field."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One outlet: where its articles are and what its boilerplate looks like."""
+
+    name: str
+    title: str
+    verified: bool
+    language: str
+    timezone: timezone
+    domains: tuple[str, ...]
+    article_url: re.Pattern[str]
+    publisher_authors: frozenset[str] = frozenset()
+    news_sitemaps: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    index_pages: tuple[str, ...] = ()
+    index_next: str | None = None
+    index_days: int = 1
+    single_page_query: dict[str, str] = field(default_factory=dict)
+    body: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+    text_rule: LineRule | None = None
+    date_url: re.Pattern[str] | None = None
+    published: tuple[str, ...] = ()
+    modified: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    section: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    path: str = ""
+
+    def owns(self, url: str) -> bool:
+        """True when the URL's host is one of the outlet's domains or subdomains."""
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+    def single_page(self, url: str) -> str:
+        """The URL of the whole article on one page (Kompas: ?page=all)."""
+        return add_or_replace_parameters(url, self.single_page_query) if self.single_page_query else url
+
+    def without_single_page(self, url: str) -> str:
+        """The article URL as readers share it, without the single-page parameters."""
+        if not self.single_page_query:
+            return url
+        return url_query_cleaner(url, list(self.single_page_query), remove=True, keep_fragments=True)
+
+    def is_article(self, url: str) -> bool:
+        """True for the outlet's article pages, not its sections or tags."""
+        return self.article_url.search(url) is not None
+
+
+def _check_types(data: dict, where: str) -> None:
+    """Reject unknown fields and wrong types, naming the field."""
+    def walk(table: dict, prefix: str) -> None:
+        for key, value in table.items():
+            name = f"{prefix}{key}"
+            if name not in _SCHEMA:
+                raise ProfileError(f"{where}: unknown field '{name}'")
+            kind, _ = _SCHEMA[name]
+            if not isinstance(value, kind):
+                raise ProfileError(f"{where}: field '{name}' must be a {kind.__name__}")
+            if kind is dict and name not in _FREE_TABLES:
+                walk(value, name + ".")
+    walk(data, "")
+    for name, (_, required) in _SCHEMA.items():
+        parent, _, leaf = name.rpartition(".")
+        table = data.get(parent, {}) if parent else data
+        if required and leaf not in table:
+            raise ProfileError(f"{where}: missing required field '{name}'")
+
+
+def _xpaths(items: list, where: str, field_name: str) -> tuple[str, ...]:
+    """Selectors as XPath: one starting with '/' or '(' is XPath, any other is CSS."""
+    out = []
+    for item in items:
+        expr = item
+        try:
+            if not item.startswith(("/", "(")):
+                expr = GenericTranslator().css_to_xpath(item, prefix="descendant-or-self::")
+            XPath(expr)
+        except (XPathSyntaxError, SelectorError) as exc:
+            raise ProfileError(f"{where}: field '{field_name}': bad selector {item!r}: {exc}") from exc
+        out.append(expr)
+    return tuple(out)
+
+
+def _regex(pattern: str, where: str, field_name: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ProfileError(f"{where}: field '{field_name}': bad pattern {pattern!r}: {exc}") from exc
+
+
+def _timezone(value: str, where: str) -> timezone:
+    match = _TZ.match(value)
+    if not match:
+        raise ProfileError(f"{where}: field 'timezone' must look like +07:00, got {value!r}")
+    sign = -1 if match[1] == "-" else 1
+    return timezone(sign * timedelta(hours=int(match[2]), minutes=int(match[3])))
+
+
+def profile_from_data(data: dict, where: str) -> Profile:
+    """Validate one profile's TOML data and build the Profile."""
+    _check_types(data, where)
+    disc = data["discovery"]
+    cleaning = data.get("cleaning", {})
+    meta = data.get("metadata", {})
+    patterns = cleaning.get("text_patterns", [])
+    text_rule = None
+    if patterns:
+        try:
+            compiled = compile_any(patterns, f"{where}: field 'cleaning.text_patterns'")
+        except ValueError as exc:
+            raise ProfileError(str(exc)) from exc
+        text_rule = LineRule(f"site:{data['name']}", 1000, compiled)
+    return Profile(
+        name=data["name"],
+        title=data["title"],
+        verified=data["verified"],
+        language=data["language"],
+        timezone=_timezone(data["timezone"], where),
+        domains=tuple(d.lower() for d in data["domains"]),
+        article_url=_regex(data["article_url"], where, "article_url"),
+        publisher_authors=frozenset(a.casefold() for a in data.get("publisher_authors", [])),
+        news_sitemaps=tuple(disc.get("news_sitemaps", [])),
+        feeds=tuple(disc.get("feeds", [])),
+        index_pages=tuple(disc.get("index_pages", [])),
+        index_next=disc.get("index_next"),
+        index_days=disc.get("index_days", 1),
+        single_page_query=dict(data.get("single_page", {}).get("query", {})),
+        body=_xpaths(cleaning.get("body", []), where, "cleaning.body"),
+        drop=_xpaths(cleaning.get("drop", []), where, "cleaning.drop"),
+        text_rule=text_rule,
+        date_url=_regex(meta["date_url"], where, "metadata.date_url") if "date_url" in meta else None,
+        published=_xpaths(meta.get("published", []), where, "metadata.published"),
+        modified=_xpaths(meta.get("modified", []), where, "metadata.modified"),
+        authors=_xpaths(meta.get("authors", []), where, "metadata.authors"),
+        section=_xpaths(meta.get("section", []), where, "metadata.section"),
+        tags=_xpaths(meta.get("tags", []), where, "metadata.tags"),
+        path=where,
+    )
+
+
+def load_profile(path: Path) -> Profile:
+    """Read and validate one profile file."""
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{path}: not valid TOML: {exc}") from exc
+    profile = profile_from_data(data, str(path))
+    if profile.name != path.stem:
+        raise ProfileError(f"{path}: field 'name' is {profile.name!r} but the file is named {path.stem!r}")
+    return profile
+
+
+@cache
+def all_profiles(directory: Path = SITES_DIR) -> dict[str, Profile]:
+    """Every profile under crawler/sites, by name."""
+    return {p.stem: load_profile(p) for p in sorted(directory.glob("*.toml"))}
+
+
+def profile_for_url(url: str | None) -> Profile | None:
+    """The profile whose domains own this URL, or None for an unprofiled site."""
+    if not url:
+        return None
+    for profile in all_profiles().values():
+        if profile.owns(url):
+            return profile
+    return None
