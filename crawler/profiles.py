@@ -14,7 +14,7 @@ from cssselect import GenericTranslator, SelectorError
 from lxml.etree import XPath, XPathSyntaxError
 from w3lib.url import add_or_replace_parameters, url_query_cleaner
 
-from crawler.extract.rules import LineRule, compile_any
+from crawler.rules import LineRule, compile_any
 
 SITES_DIR = Path(__file__).with_name("sites")
 
@@ -44,6 +44,7 @@ _SCHEMA: dict[str, tuple[type, bool]] = {
     "cleaning.text_patterns": (list, False),
     "metadata": (dict, False),
     "metadata.date_url": (str, False),
+    "metadata.section_url": (str, False),
     "metadata.published": (list, False),
     "metadata.modified": (list, False),
     "metadata.authors": (list, False),
@@ -82,6 +83,7 @@ class Profile:
     drop: tuple[str, ...] = ()
     text_rule: LineRule | None = None
     date_url: re.Pattern[str] | None = None
+    section_url: re.Pattern[str] | None = None
     published: tuple[str, ...] = ()
     modified: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
@@ -111,6 +113,7 @@ class Profile:
 
 def _check_types(data: dict, where: str) -> None:
     """Reject unknown fields and wrong types, naming the field."""
+
     def walk(table: dict, prefix: str) -> None:
         for key, value in table.items():
             name = f"{prefix}{key}"
@@ -121,6 +124,7 @@ def _check_types(data: dict, where: str) -> None:
                 raise ProfileError(f"{where}: field '{name}' must be a {kind.__name__}")
             if kind is dict and name not in _FREE_TABLES:
                 walk(value, name + ".")
+
     walk(data, "")
     for name, (_, required) in _SCHEMA.items():
         parent, _, leaf = name.rpartition(".")
@@ -192,6 +196,9 @@ def profile_from_data(data: dict, where: str) -> Profile:
         drop=_xpaths(cleaning.get("drop", []), where, "cleaning.drop"),
         text_rule=text_rule,
         date_url=_regex(meta["date_url"], where, "metadata.date_url") if "date_url" in meta else None,
+        section_url=_regex(meta["section_url"], where, "metadata.section_url")
+        if "section_url" in meta
+        else None,
         published=_xpaths(meta.get("published", []), where, "metadata.published"),
         modified=_xpaths(meta.get("modified", []), where, "metadata.modified"),
         authors=_xpaths(meta.get("authors", []), where, "metadata.authors"),

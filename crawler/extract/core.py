@@ -21,9 +21,9 @@ from crawler.extract import metadata
 from crawler.extract.dates import iso
 from crawler.extract.decode import decode_html
 from crawler.extract.lines import clean_lines
-from crawler.extract.rules import generic_rules
 from crawler.extract.tree import drop_blocks, drop_teaser_lists, select, wrap_loose_text
 from crawler.profiles import Profile, profile_for_url
+from crawler.rules import generic_rules
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ def extract(
     published = metadata.published_date(tree, page_url or "", profile, tz)
     modified = metadata.modified_date(tree, profile, tz)
     canonical = metadata.canonical(tree)
-    section = metadata.section(tree, profile)
+    section = metadata.section(tree, page_url or "", profile)
     tags = metadata.tags(tree, profile)
     language = (profile.language if profile else None) or metadata.declared_language(tree)
 
@@ -153,7 +153,9 @@ def extract(
     paragraphs, dropped = clean_lines(document.text, rules, extra)
     if not paragraphs:
         return None
-    bylines = [m[1] for d in dropped if (m := _AUTHOR_LINE.match(_SPACE.sub(" ", d.line.replace("|", " ")).strip()))]
+    bylines = [
+        m[1] for d in dropped if (m := _AUTHOR_LINE.match(_SPACE.sub(" ", d.line.replace("|", " ")).strip()))
+    ]
     text = "\n".join(paragraphs)
     if published is None and document.date:
         published = metadata.parse_date(document.date, tz)
@@ -161,8 +163,8 @@ def extract(
         "url": page_url,
         "canonical_url": canonical,
         "site": profile.name if profile else (extract_domain(page_url or "") or None),
-        "title": document.title,
-        "authors": metadata.authors(tree, profile, bylines) or _split_author(document.author),
+        "title": metadata.clean_title(document.title, _site_names(tree, profile, page_url)),
+        "authors": metadata.authors(tree, profile, bylines + _split_author(document.author)),
         "published": iso(published),
         "modified": iso(modified),
         "section": section,
@@ -175,6 +177,16 @@ def extract(
         "bersih_version": __version__,
         "rules_version": rules_version(profile),
     }
+
+
+def _site_names(tree: HtmlElement, profile: Profile | None, url: str | None) -> tuple[str, ...]:
+    """What the outlet calls itself, to strip from titles."""
+    names = [metadata.first(tree, metadata.SITE_NAME) or ""]
+    domain = extract_domain(url or "") or ""
+    names.append(domain.split(".")[0] if domain else "")
+    if profile:
+        names += [profile.title, profile.name, *profile.domains]
+    return tuple(n for n in names if len(n) >= 3)
 
 
 def _split_author(value: str | None) -> list[str]:

@@ -24,13 +24,12 @@ MONTHS = {
 ZONES = {"wib": timezone(timedelta(hours=7)), "wita": timezone(timedelta(hours=8)),
          "wit": timezone(timedelta(hours=9))}  # fmt: skip
 
-_TIME = r"(?:\D{0,5}?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?)?\s*(?P<zone>wib|wita|wit)?\b"
-_WORDY = re.compile(
-    r"(?P<day>\d{1,2})\s+(?P<month>[a-z]{3,9})\.?\s+(?P<year>\d{4})" + _TIME, re.IGNORECASE
+_TIME = (
+    r"(?:\D{0,5}?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?)?"
+    r"\s*(?P<zone>wib|wita|wit)?\b"
 )
-_NUMERIC = re.compile(
-    r"(?P<day>\d{1,2})[/-](?P<month>\d{1,2})[/-](?P<year>\d{4})" + _TIME, re.IGNORECASE
-)
+_WORDY = re.compile(r"(?P<day>\d{1,2})\s+(?P<month>[a-z]{3,9})\.?\s+(?P<year>\d{4})" + _TIME, re.IGNORECASE)
+_NUMERIC = re.compile(r"(?P<day>\d{1,2})[/-](?P<month>\d{1,2})[/-](?P<year>\d{4})" + _TIME, re.IGNORECASE)
 
 
 def _aware(moment: datetime, tz: timezone) -> datetime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 
 from lxml.etree import XPath
 from lxml.html import HtmlElement
@@ -15,6 +15,7 @@ from crawler.profiles import Profile
 
 _SPACE = re.compile(r"\s+")
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|\||\bdan\b|&|\band\b)\s*")
+_TITLE_SEPARATOR = re.compile(r"(\s+[-|–—]\s+|:\s+)")
 _LD_JSON = XPath("//script[@type='application/ld+json']/text()")
 
 PUBLISHED_META = (
@@ -34,9 +35,12 @@ AUTHOR_META = (
     "//meta[@name='author']/@content",
     "//*[@itemprop='author']//*[@itemprop='name']/text()",
 )
+SITE_NAME = ("//meta[@property='og:site_name']/@content",)
 SECTION_META = ("//meta[@property='article:section']/@content",)
 TAG_META = ("//meta[@property='article:tag']/@content", "//meta[@name='keywords']/@content")
 CANONICAL = ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content")
+# ISO 639 codes withdrawn long ago but still declared by old templates.
+LEGACY_CODES = {"in": "id", "iw": "he", "ji": "yi"}
 LANGUAGE = ("/html/@lang", "//meta[@http-equiv='content-language']/@content")
 
 
@@ -86,9 +90,7 @@ def _ld_value(objects: list[dict], key: str) -> list[str]:
     return out
 
 
-def find_date(
-    tree: HtmlElement, xpaths: tuple[str, ...], ld: list[str], tz: timezone
-) -> datetime | None:
+def find_date(tree: HtmlElement, xpaths: tuple[str, ...], ld: list[str], tz: timezone) -> datetime | None:
     """The first value of these sources that reads as a date."""
     for value in (*_values(tree, xpaths), *ld):
         moment = parse_date(value, tz)
@@ -98,12 +100,17 @@ def find_date(
 
 
 def published_date(tree: HtmlElement, url: str, profile: Profile | None, tz: timezone) -> datetime | None:
-    """Publication time: profile selectors, common meta tags, JSON-LD, then the URL."""
-    ld = json_ld(tree)
+    """Publication time: profile selectors, common meta tags, JSON-LD, then the URL.
+
+    A date found without a time of day yields to the URL's date of the same day
+    when the URL carries the time (Kompas article ids start with HHMM).
+    """
     own = profile.published if profile else ()
-    return find_date(tree, own + PUBLISHED_META, _ld_value(ld, "datePublished"), tz) or from_url(
-        url, profile.date_url if profile else None, tz
-    )
+    found = find_date(tree, own + PUBLISHED_META, _ld_value(json_ld(tree), "datePublished"), tz)
+    in_url = from_url(url, profile.date_url if profile else None, tz)
+    if found is None or (in_url and found.time() == time(0) and found.date() == in_url.date()):
+        return in_url or found
+    return found
 
 
 def modified_date(tree: HtmlElement, profile: Profile | None, tz: timezone) -> datetime | None:
@@ -135,10 +142,14 @@ def authors(tree: HtmlElement, profile: Profile | None, bylines: list[str]) -> l
     return names
 
 
-def section(tree: HtmlElement, profile: Profile | None) -> str | None:
-    """The outlet's section (rubrik) of the article."""
+def section(tree: HtmlElement, url: str, profile: Profile | None) -> str | None:
+    """The outlet's section (rubrik): page markup first, then the URL (bola.kompas.com)."""
     own = profile.section if profile else ()
-    return first(tree, own + SECTION_META) or next(iter(_ld_value(json_ld(tree), "articleSection")), None)
+    found = first(tree, own + SECTION_META) or next(iter(_ld_value(json_ld(tree), "articleSection")), None)
+    if found or profile is None or profile.section_url is None:
+        return found
+    match = profile.section_url.search(url)
+    return match["section"] if match else None
 
 
 def tags(tree: HtmlElement, profile: Profile | None) -> list[str]:
@@ -153,6 +164,23 @@ def tags(tree: HtmlElement, profile: Profile | None) -> list[str]:
     return out
 
 
+def clean_title(title: str | None, site_names: tuple[str, ...]) -> str | None:
+    """Drop a trailing " - Kompas.com" or a leading "KapanLagi.com: " that names the site."""
+    if not title:
+        return title
+    names = [n.casefold() for n in site_names if n]
+    tokens = _TITLE_SEPARATOR.split(title)  # part, separator, part, ...
+
+    def names_site(part: str) -> bool:
+        return len(part) <= 40 and any(n in part.casefold() for n in names)
+
+    while len(tokens) > 2 and names_site(tokens[-1]):
+        del tokens[-2:]
+    while len(tokens) > 2 and names_site(tokens[0]):
+        del tokens[:2]
+    return "".join(tokens).strip() or title
+
+
 def canonical(tree: HtmlElement) -> str | None:
     """The URL the page names as its own."""
     return first(tree, CANONICAL)
@@ -161,4 +189,7 @@ def canonical(tree: HtmlElement) -> str | None:
 def declared_language(tree: HtmlElement) -> str | None:
     """The language the page declares, as a two-letter code."""
     value = first(tree, LANGUAGE)
-    return value.split("-")[0].split("_")[0].lower()[:2] if value else None
+    if not value:
+        return None
+    code = value.split("-")[0].split("_")[0].lower()[:2]
+    return LEGACY_CODES.get(code, code)

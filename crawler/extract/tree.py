@@ -7,14 +7,40 @@ import re
 from lxml.etree import Comment, XPath
 from lxml.html import HtmlElement
 
-from crawler.extract.rules import Rules
+from crawler.rules import Rules
 
 _SPACE = re.compile(r"\s+")
 
 # Elements that flow inside a paragraph; anything else ends one.
 INLINE_TAGS = frozenset(
-    "a abbr b bdi bdo cite code data dfn em font i kbd mark q s samp small span strong "
-    "sub sup time u var wbr".split()
+    [
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "cite",
+        "code",
+        "data",
+        "dfn",
+        "em",
+        "font",
+        "i",
+        "kbd",
+        "mark",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "u",
+        "var",
+        "wbr",
+    ]
 )
 # Containers whose loose text (text between <br>s, outside any <p>) is wrapped into
 # paragraphs, so that trafilatura does not pass over a lead written that way.
@@ -73,9 +99,14 @@ def drop_blocks(tree: HtmlElement, rules: Rules, keep: HtmlElement | None = None
         if rules.block_class is None:
             continue
         marks = f"{element.get('class', '')} {element.get('id', '')}".strip()
-        if marks and rules.block_class.search(marks) and element.tag not in ("html", "body"):
-            if len(text_of(element)) <= rules.max_block_share * total and not _holds_prose(element):
-                doomed.append(element)
+        if (
+            marks
+            and rules.block_class.search(marks)
+            and element.tag not in ("html", "body")
+            and len(text_of(element)) <= rules.max_block_share * total
+            and not _holds_prose(element)
+        ):
+            doomed.append(element)
     for element in doomed:
         if not any(a in doomed for a in element.iterancestors()):
             remove(element)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-GENERIC_RULES_PATH = Path(__file__).with_name("indonesian.toml")
+GENERIC_RULES_PATH = Path(__file__).parent / "extract" / "indonesian.toml"
 
 
 class RulesError(ValueError):
@@ -40,6 +40,8 @@ class Rules:
     max_link_share: float
     lines: tuple[LineRule, ...]
     strip_suffix: re.Pattern[str] | None
+    headline_after: frozenset[str] = frozenset()
+    headline_max_chars: int = 0
 
 
 def compile_any(patterns: list[str], where: str) -> re.Pattern[str] | None:
@@ -77,6 +79,8 @@ def rules_from_data(data: dict, where: str) -> Rules:
         teaser_heading=compile_any(blocks.get("teaser_headings", []), f"{where}: blocks.teaser_headings"),
         max_link_share=float(blocks.get("max_link_share", 0.5)),
         lines=tuple(lines),
+        headline_after=frozenset(data.get("headline_after", {}).get("rules", [])),
+        headline_max_chars=int(data.get("headline_after", {}).get("max_chars", 0)),
         strip_suffix=anchor_at_end(
             compile_any(data.get("strip_suffix", {}).get("patterns", []), f"{where}: strip_suffix")
         ),

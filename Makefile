@@ -1,0 +1,40 @@
+# Quick start: `make demo` (offline crawl of the bundled sample), `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEMO_ARGS := -s REPLAY_DIR=sample/kompas -a dates=2016-02-16,2016-02-23
+
+.PHONY: demo test lint install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Crawl the recorded Kompas sample through the local replay server; no network needed.
+demo: install
+	$(BIN)/scrapy crawl kompas $(DEMO_ARGS) -s OUTPUT_DIR=out
+	@latest=$$(find out -name '*.jsonl' -newer $(VENV)/.installed -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2); \
+	  test -n "$$latest" || { echo "demo: no output written; see the log above" >&2; exit 1; }; \
+	  echo; echo "Demo output: $$latest ($$(wc -l < $$latest) records)"
+
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf out .pytest_cache .ruff_cache

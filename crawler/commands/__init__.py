@@ -1,0 +1,1 @@
+"""Bersih's scrapy commands (COMMANDS_MODULE): extract."""

@@ -1,0 +1,17 @@
+"""What the spiders hand to the pipelines: a fetched page, before cleaning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Page:
+    """One fetched article page; ExtractPipeline turns it into a record."""
+
+    url: str  # the article URL as readers share it (without ?page=all)
+    fetched_url: str  # the URL actually fetched
+    status: int
+    content_type: str | None
+    body: bytes
+    site: str

@@ -1,0 +1,1 @@
+"""Offline crawling: recorded responses served by a real HTTP server on 127.0.0.1."""

@@ -1,0 +1,1 @@
+"""Item pipelines: everything after a page is fetched (cleaning, validation, writing)."""

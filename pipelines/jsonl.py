@@ -1,0 +1,87 @@
+"""Write records as JSON Lines, atomically: a reader never sees a half-written file."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+def new_run_id(spider_name: str, now: datetime | None = None) -> str:
+    """UTC start time, spider and a random suffix: sortable and unique across hosts."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{spider_name}-{secrets.token_hex(3)}"
+
+
+class AtomicJsonLines:
+    """One output file: written as .<name>.part, renamed to <name> when closed cleanly."""
+
+    def __init__(self, final: Path):
+        self.final = final
+        self.partial = final.with_name(f".{final.name}.part")
+        self.records = 0
+        final.parent.mkdir(parents=True, exist_ok=True)
+        self._fh: IO[str] = self.partial.open("w", encoding="utf-8", newline="\n")
+
+    def write(self, record: dict) -> None:
+        self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.records += 1
+
+    def commit(self) -> None:
+        """Flush to disk, then rename: the final name appears only with complete content."""
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        os.replace(self.partial, self.final)
+        directory = os.open(self.final.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+
+class JsonLinesPipeline:
+    """OUTPUT_DIR/<site>/<YYYY-MM-DD>/<run-id>.jsonl, one file per site per run."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.output_dir = Path(crawler.settings.get("OUTPUT_DIR"))
+        self.run_id = crawler.settings.get("BERSIH_RUN_ID")
+        self.started = datetime.now(UTC)
+        self.files: dict[str, AtomicJsonLines] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> JsonLinesPipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.run_id = self.run_id or new_run_id(self.crawler.spider.name, self.started)
+        logger.info("Run %s writing under %s", self.run_id, self.output_dir)
+
+    def path_for(self, site: str) -> Path:
+        return self.output_dir / site / f"{self.started:%Y-%m-%d}" / f"{self.run_id}.jsonl"
+
+    def process_item(self, item):
+        if not isinstance(item, dict):
+            return item
+        site = item["site"]
+        if site not in self.files:
+            self.files[site] = AtomicJsonLines(self.path_for(site))
+        self.files[site].write(item)
+        self.crawler.stats.inc_value("bersih/written")
+        return item
+
+    def close_spider(self) -> None:
+        for output in self.files.values():
+            output.commit()
+            logger.info("Wrote %d records to %s", output.records, output.final)
+        if not self.files:
+            logger.warning("Run %s wrote no records", self.run_id)

@@ -1,0 +1,51 @@
+"""Bersih's settings: the single switchboard. Override any of them with -s NAME=VALUE."""
+
+BOT_NAME = "bersih"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
+ADDONS = {"crawler.addon.Bersih": 0}
+
+# --- Identity and politeness -------------------------------------------------
+# The User-Agent is "Bersih/<version> (+<BERSIH_CONTACT_URL>)"; point it at a page
+# that tells site owners who runs the crawl and how to reach them.
+BERSIH_CONTACT_URL = "https://github.com/bersih-id/bersih"
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 3
+# A news article is well under a megabyte; refuse the outliers before they are parsed.
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+
+# --- Cleaning and output -----------------------------------------------------
+ITEM_PIPELINES = {
+    "pipelines.extract.ExtractPipeline": 100,
+    "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.jsonl.JsonLinesPipeline": 900,
+}
+# Pages larger than this are rejected as "too-large" without being parsed.
+EXTRACT_MAX_BYTES = 10 * 1024 * 1024
+# Records with fewer words are rejected as "too-short".
+VALIDATE_MIN_WORDS = 40
+# Output: OUTPUT_DIR/<site>/<YYYY-MM-DD>/<run-id>.jsonl
+OUTPUT_DIR = "out"
+# A fixed run id (default: UTC start time, spider name and a random suffix).
+BERSIH_RUN_ID = None
+
+# --- Offline replay ----------------------------------------------------------
+# REPLAY_DIR=sample/kompas serves recorded pages from a local HTTP server on
+# 127.0.0.1 started inside the crawl; REPLAY_SERVER=http://127.0.0.1:PORT uses one
+# started elsewhere (python -m crawler.replay.server DIR --port PORT).
+REPLAY_DIR = None
+REPLAY_SERVER = None
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
