@@ -29,7 +29,8 @@ class AtomicJsonLines:
         self.partial = final.with_name(f".{final.name}.part")
         self.records = 0
         final.parent.mkdir(parents=True, exist_ok=True)
-        self._fh: IO[str] = self.partial.open("w", encoding="utf-8", newline="\n")
+        # Line-buffered: the partial file shows progress; only commit() makes it final.
+        self._fh: IO[str] = self.partial.open("w", encoding="utf-8", newline="\n", buffering=1)
 
     def write(self, record: dict) -> None:
         self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -28,6 +28,8 @@ from crawler.rules import generic_rules
 logger = logging.getLogger(__name__)
 
 MAX_PAGE_BYTES = 10 * 1024 * 1024
+# Below this, what trafilatura found is a scrap of navigation, not an article.
+MIN_ARTICLE_WORDS = 10
 WIB = timezone(timedelta(hours=7))
 _HTML_HINT = re.compile(rb"<\s*(html|head|body|p|div|article|title|meta)\b", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
@@ -151,7 +153,7 @@ def extract(
 
     extra = (profile.text_rule,) if profile and profile.text_rule else ()
     paragraphs, dropped = clean_lines(document.text, rules, extra)
-    if not paragraphs:
+    if sum(len(p.split()) for p in paragraphs) < MIN_ARTICLE_WORDS:
         return None
     bylines = [
         m[1] for d in dropped if (m := _AUTHOR_LINE.match(_SPACE.sub(" ", d.line.replace("|", " ")).strip()))

@@ -23,6 +23,7 @@ class Recorded:
     headers: dict[str, str]
     body_path: Path | None
     body_text: str | None = None
+    delay_seconds: float = 0.0  # answer late, as a slow server does
 
     def body(self) -> bytes:
         """The response body, read when served (pages stay on disk until asked for)."""
@@ -65,5 +66,6 @@ def load_archive(directory: str | Path) -> dict[str, Recorded]:
             headers=dict(entry.get("headers", {})),
             body_path=body_path,
             body_text=entry.get("text"),
+            delay_seconds=float(entry.get("delay_seconds", 0)),
         )
     return table

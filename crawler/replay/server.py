@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -29,11 +30,12 @@ class ReplayHandler(BaseHTTPRequestHandler):
     def _answer(self, send_body: bool) -> None:
         url = self.path if "://" in self.path else f"http://{self.headers.get('Host', '')}{self.path}"
         recorded: Recorded | None = self.server.archive.get(url_key(url))
-        self.server.count(url)
+        self.server.count(url, self.headers.get("User-Agent", ""))
         if recorded is None:
             body = f"not recorded: {url}\n".encode()
             status, headers = 404, {"Content-Type": "text/plain; charset=utf-8"}
         else:
+            time.sleep(recorded.delay_seconds)
             body, status, headers = recorded.body(), recorded.status, recorded.headers
         self.send_response(status)
         for name, value in headers.items():
@@ -56,6 +58,7 @@ class ReplayServer(ThreadingHTTPServer):
     def __init__(self, directory: str | Path, port: int = 0):
         self.archive = load_archive(directory)
         self.hits: dict[str, int] = {}
+        self.user_agents: set[str] = set()
         self._lock = threading.Lock()
         super().__init__(("127.0.0.1", port), ReplayHandler)
 
@@ -64,9 +67,10 @@ class ReplayServer(ThreadingHTTPServer):
         """Where to point a crawl (REPLAY_SERVER)."""
         return f"http://127.0.0.1:{self.server_address[1]}"
 
-    def count(self, url: str) -> None:
+    def count(self, url: str, user_agent: str) -> None:
         with self._lock:
             self.hits[url] = self.hits.get(url, 0) + 1
+            self.user_agents.add(user_agent)
 
     def start_in_thread(self) -> ReplayServer:
         """Serve in a daemon thread and return self."""

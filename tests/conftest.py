@@ -1,0 +1,42 @@
+"""Shared helpers: the repository's recorded pages and real crawls in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.quality import GoldPage, collapse, gold_pages
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRAPY = [sys.executable, "-m", "scrapy"]
+SAMPLE = ROOT / "sample" / "kompas"
+SAMPLE_DATES = "2016-02-16,2016-02-23"
+
+
+def present(snippet: str, text: str | None) -> bool:
+    """The gold rule: a snippet counts when it is a substring after whitespace folding."""
+    return collapse(snippet) in collapse(text)
+
+
+@pytest.fixture(scope="session")
+def corpus() -> list[GoldPage]:
+    pages = list(gold_pages(ROOT / "corpus"))
+    assert len(pages) == 29, "the repository carries the 29 recorded gold pages"
+    return pages
+
+
+def run_scrapy(*args: str, timeout: int = 180, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run a real `scrapy` command in the project, as a user would."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([*SCRAPY, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def stat(log: str, key: str) -> int:
+    """A counter from the stats dump at the end of a crawl log (0 when absent)."""
+    match = re.search(rf"'{re.escape(key)}': (\d+)", log)
+    return int(match[1]) if match else 0

@@ -1,0 +1,198 @@
+"""Real crawls: `scrapy crawl kompas` against the replay server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLE, SAMPLE_DATES, SCRAPY, present, run_scrapy, stat
+from jsonschema import Draft202012Validator
+
+from crawler.quality import gold_pages
+from crawler.replay.server import ReplayServer
+
+SCHEMA = json.loads((ROOT / "crawler" / "record.schema.json").read_text(encoding="utf-8"))
+KOMPAS = {p.url: p for p in gold_pages(ROOT / "corpus") if p.site == "kompas.com"}
+
+
+@pytest.fixture
+def replay():
+    server = ReplayServer(SAMPLE).start_in_thread()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def outputs(out: Path) -> tuple[list[Path], list[Path]]:
+    """(final .jsonl files, leftover partial files) under an output folder."""
+    files = sorted(out.rglob("*")) if out.exists() else []
+    return [f for f in files if f.suffix == ".jsonl"], [f for f in files if f.name.endswith(".part")]
+
+
+def records(files: list[Path]) -> list[dict]:
+    return [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines()]
+
+
+def test_sample_crawl_writes_each_article_once_clean_and_valid(replay, tmp_path):
+    out = tmp_path / "out"
+    result = run_scrapy(
+        "crawl",
+        "kompas",
+        "-s",
+        f"REPLAY_SERVER={replay.url}",
+        "-s",
+        f"OUTPUT_DIR={out}",
+        "-a",
+        f"dates={SAMPLE_DATES}",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    final, partial = outputs(out)
+    assert partial == []
+    assert len(final) == 1 and final[0].parent.parent.name == "kompas"
+    written = records(final)
+    assert sorted(r["url"] for r in written) == sorted(KOMPAS)
+
+    validator = Draft202012Validator(SCHEMA)
+    for record in written:
+        assert list(validator.iter_errors(record)) == []
+        page = KOMPAS[record["url"]]
+        assert [s for s in page.without if present(s, record["text"])] == []
+        assert [s for s in page.with_ if not present(s, record["text"])] == []
+        assert "page=all" not in record["url"]
+
+    # Navigation: single-page form, once each; no section, tag or off-site pages.
+    for url in KOMPAS:
+        assert replay.hits.get(url.replace("http://", "http://", 1) + "?page=all") == 1
+    assert not any("/tag/" in u or "example.org" in u for u in replay.hits)
+    assert any(u.endswith("/robots.txt") for u in replay.hits)
+    assert stat(result.stderr, "dupefilter/filtered") >= 1  # kompas_3 is in the sitemap and the index
+    assert replay.user_agents == {"Bersih/0.1.0 (+https://github.com/bersih-id/bersih)"}
+    assert f"Wrote 5 records to {final[0]}" in result.stderr
+
+
+def test_replay_dir_starts_its_own_server_as_the_demo_does(tmp_path):
+    out = tmp_path / "out"
+    result = run_scrapy(
+        "crawl",
+        "kompas",
+        "-s",
+        f"REPLAY_DIR={SAMPLE}",
+        "-s",
+        f"OUTPUT_DIR={out}",
+        "-a",
+        f"dates={SAMPLE_DATES}",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(records(outputs(out)[0])) == 5
+    assert "Replaying" in result.stderr
+
+
+def test_since_skips_older_articles_and_counts_them(replay, tmp_path):
+    out = tmp_path / "out"
+    result = run_scrapy(
+        "crawl", "kompas", "-s", f"REPLAY_SERVER={replay.url}", "-s", f"OUTPUT_DIR={out}",
+        "-a", f"dates={SAMPLE_DATES}", "-a", "since=2016-02-20",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    written = records(outputs(out)[0])
+    assert [r["published"] for r in written] == ["2016-02-23T16:52:00+07:00"]
+    assert stat(result.stderr, "bersih/discovery/older_than_since") == 4  # all four sitemap entries
+    # kompas_3 and kompas_4 come again through the 16 February index, and are rejected after cleaning.
+    assert stat(result.stderr, "bersih/rejected/older-than-since") == 2
+
+
+def hostile_sample(directory: Path) -> dict[str, str]:
+    """A replay folder of bad responses behind a news sitemap; returns url -> expected outcome."""
+    real = (ROOT / "corpus" / "pages" / "kompas_6.html").read_bytes().decode("utf-8")
+    base = "http://nasional.kompas.com/read/2020/01/0{}/10000000/kasus-{}"
+    cases = {
+        "png": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "text/html", "rejected/not-html"),
+        "pdf": (b"%PDF-1.4 binary", "application/pdf", "rejected/not-html"),
+        "empty": (b"", "text/html", "rejected/empty"),
+        "huge": (real.encode("utf-8") + b"<!--" + b"x" * 400_000 + b"-->", "text/html", "rejected/too-large"),
+        "cp1252": (real.encode("cp1252", errors="ignore"), "text/html; charset=utf-8", "written"),
+        "noarticle": (b"<html><body><nav><a href='/'>Beranda</a></nav></body></html>", "text/html",
+                      "rejected/no-article"),
+    }  # fmt: skip
+    lines, expected = [], {}
+    sitemap = ['<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for day, (name, (body, content_type, outcome)) in enumerate(cases.items(), 1):
+        url = base.format(day, name)
+        (directory / f"{name}.bin").write_bytes(body)
+        lines.append(
+            {"url": url + "?page=all", "headers": {"Content-Type": content_type}, "body": f"{name}.bin"}
+        )
+        sitemap.append(f"<url><loc>{url}</loc></url>")
+        expected[url] = outcome
+    missing = base.format(9, "hilang")
+    sitemap.append(f"<url><loc>{missing}</loc></url>")  # not recorded: the server answers 404
+    expected[missing] = "http-404"
+    sitemap.append("</urlset>")
+    (directory / "sitemap.xml").write_text("".join(sitemap), encoding="utf-8")
+    (directory / "broken.xml").write_bytes(b"<urlset><url><loc>http://nasional.kompas.com/read/")
+    lines.append({"url": "https://www.kompas.com/sitemap-news.xml", "body": "sitemap.xml",
+                  "headers": {"Content-Type": "application/xml"}})  # fmt: skip
+    (directory / "responses.jsonl").write_text("".join(json.dumps(e) + "\n" for e in lines), encoding="utf-8")
+    return expected
+
+
+def test_bad_pages_are_rejected_by_name_and_the_crawl_goes_on(tmp_path):
+    sample = tmp_path / "hostile"
+    sample.mkdir()
+    expected = hostile_sample(sample)
+    out = tmp_path / "out"
+    result = run_scrapy(
+        "crawl", "kompas", "-s", f"REPLAY_DIR={sample}", "-s", f"OUTPUT_DIR={out}",
+        "-s", "EXTRACT_MAX_BYTES=300000", "-a", "dates=2020-01-01",
+    )  # fmt: skip
+    log = result.stderr
+    assert result.returncode == 0, log[-3000:]
+    assert "Traceback" not in log
+    written = records(outputs(out)[0])
+    assert [r["title"] for r in written] == ["Merek China “Serbu” Indonesia, Ini Kata Gaikindo"]
+    for outcome in set(expected.values()) - {"written", "http-404"}:
+        count = sum(1 for v in expected.values() if v == outcome)
+        assert stat(log, f"bersih/{outcome}") == count, outcome
+    assert stat(log, "downloader/response_status_count/404") >= 1
+
+
+def test_a_killed_crawl_leaves_no_file_under_a_final_name(tmp_path):
+    sample = tmp_path / "slow"
+    shutil.copytree(SAMPLE, sample)
+    entries = [json.loads(line) for line in (SAMPLE / "responses.jsonl").read_text().splitlines()]
+    for entry in entries:
+        if "body" in entry and entry["body"].startswith("../"):
+            entry["body"] = str((SAMPLE / entry["body"]).resolve())
+        if "kompas_6" in entry.get("body", ""):
+            entry["delay_seconds"] = 60  # the crawl hangs here, with other records already written
+    (sample / "responses.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    crawl = subprocess.Popen(
+        [*SCRAPY, "crawl", "kompas", "-s", f"REPLAY_DIR={sample}", "-s", f"OUTPUT_DIR={out}",
+         "-s", "DOWNLOAD_TIMEOUT=120", "-a", f"dates={SAMPLE_DATES}"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            partial = outputs(out)[1]
+            if partial and len(partial[0].read_text(encoding="utf-8").splitlines()) >= 4:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the crawl wrote nothing within a minute")
+        crawl.send_signal(signal.SIGKILL)
+        crawl.wait(timeout=30)
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+    final, partial = outputs(out)
+    assert final == []
+    assert len(partial) == 1

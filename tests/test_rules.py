@@ -1,0 +1,106 @@
+"""The generic Indonesian rules: boilerplate lines go, sentences that mention the words stay."""
+
+import pytest
+
+from crawler.extract.lines import clean_lines
+from crawler.rules import RulesError, generic_rules, rules_from_data
+
+BOILERPLATE = {
+    "teaser": [
+        "Baca juga: Zelensky Yakin Pasukan Korea Utara Dilibatkan",
+        "Baca Juga : Harga Emas Hari Ini",
+        "BACA JUGA:Jokowi Resmikan Tol",
+        "baca juga",
+        "Simak juga: Video Banjir Jakarta",
+        "Lihat juga: Daftar Pemenang",
+        "Baca selengkapnya di sini",
+        "Baca berita selengkapnya di sini",
+        "Halaman selanjutnya",
+        "Simak Video Trump: Kita Mencapai Kemenangan",
+        "[Gambas:Video 20detik]",
+        "Yuk, Simak Juga Video ini!",
+        "Read also: Suspect caught",
+    ],
+    "syndication": [
+        'Artikel ini telah tayang di Kompas.com dengan judul "Harga Beras Naik"',
+        "Artikel ini sudah tayang di Tribunnews.com dengan judul Gempa Guncang Garut",
+        "Versi cetak artikel ini terbit di harian Kompas edisi 1 Mei 2024",
+    ],
+    "call-to-action": [
+        "Di saat situasi tidak menentu, Kompas.com tetap berkomitmen memberikan fakta jernih dari lapangan.",
+        "Ikuti berita terkini dari Kompas.com di Google News",
+        "Gabung ke Channel WhatsApp Kompas.com untuk update berita terbaru",
+        "Cek berita dan artikel yg lain di Google News dan ikuti WhatsApp channel mediaindonesia.com",
+        "Download aplikasi Kompas.com untuk berita lebih cepat",
+        "Follow Berita Okezone di Google News",
+        "Dapatkan update berita pilihan setiap hari. Mari bergabung di Grup Telegram",
+    ],
+    "advertisement": ["ADVERTISEMENT", "SCROLL TO CONTINUE WITH CONTENT", "Advertisement", "[post_ads]"],
+    "copyright": [
+        "Copyright © 2024 KOMPAS.com",
+        "COPYRIGHT © ANTARA 2015",
+        "© 2007 - 2015 okezone.com, All Rights Reserved",
+        "Copyright @ 2025 Media Group - mediaindonesia. All Rights Reserved",
+        "Dilarang mengambil dan/atau menayangkan ulang sebagian atau keseluruhan artikel ini",
+    ],
+    "byline": ["Penulis : Anju Christian", "| Editor | : Jalu Wisnu Wirajati |", "Redaktur & Reporter : Boy"],
+    "editor-code": ["(rdp/fas)", "(OL-6)", "(fru)"],
+    "dateline": [
+        "Kompas.com - 02/02/2023, 07:54 WIB",
+        "5 menit baca",
+        "Kamis, 05/11/2015 09:25 WIB Judul Lain",
+    ],
+    "caption": ["(Foto: Dok. Humas Polri)", "ANTARA FOTO/Galih Pradipta", "Ket Foto : Suasana rapat"],
+}
+
+SENTENCES = [
+    "Presiden meminta warga membaca juga aturan yang baru terbit sebelum mengurus izin.",
+    "Ia mengatakan, artikel ini telah tayang di banyak media asing sejak pekan lalu.",
+    "Polisi mengikuti percakapan para tersangka di grup WhatsApp selama dua bulan.",
+    "Menurut dia, hak cipta lagu itu masih dipegang oleh label rekaman.",
+    "Foto itu diambil saat banjir melanda Jakarta pada Senin pagi.",
+    "Video tersebut viral di media sosial dan ditonton jutaan kali.",
+    '"Saya tidak tahu," ujarnya.',
+    "1. Siapkan dokumen kependudukan.",
+    "Sumber dana proyek itu berasal dari APBN dan pinjaman luar negeri.",
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "line"), [(rule, line) for rule, lines in BOILERPLATE.items() for line in lines]
+)
+def test_boilerplate_line_is_dropped_with_its_rule(rule, line):
+    kept, dropped = clean_lines(f"Paragraf pertama berita ini cukup panjang.\n{line}", generic_rules())
+    assert kept == ["Paragraf pertama berita ini cukup panjang."]
+    assert [d.rule for d in dropped] == [rule]
+
+
+@pytest.mark.parametrize("sentence", SENTENCES)
+def test_body_sentence_mentioning_the_words_stays(sentence):
+    kept, dropped = clean_lines(sentence, generic_rules())
+    assert kept == [sentence]
+    assert dropped == []
+
+
+def test_editor_code_ending_a_paragraph_is_cut_and_the_paragraph_kept():
+    kept, _ = clean_lines("Polisi masih menyelidiki kasus itu. (rdp/fas)", generic_rules())
+    assert kept == ["Polisi masih menyelidiki kasus itu."]
+
+
+def test_headline_after_a_dated_line_is_a_related_list_item():
+    text = (
+        "Isi berita yang sebenarnya.\nSelasa, 20/10/2015 13:51 WIB\nEmail Pribadi Direktur CIA Dibobol Remaja"
+    )
+    kept, dropped = clean_lines(text, generic_rules())
+    assert kept == ["Isi berita yang sebenarnya."]
+    assert [d.rule for d in dropped] == ["dateline", "related-headline"]
+
+
+def test_rules_file_with_a_bad_pattern_names_the_rule():
+    with pytest.raises(RulesError, match=r"lines\[0\] \(teaser\): bad pattern"):
+        rules_from_data({"version": "1", "lines": [{"rule": "teaser", "patterns": ["(unclosed"]}]}, "x.toml")
+
+
+def test_rules_file_needs_a_version():
+    with pytest.raises(RulesError, match="version"):
+        rules_from_data({"lines": []}, "x.toml")
