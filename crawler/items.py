@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -13,5 +13,5 @@ class Page:
     fetched_url: str  # the URL actually fetched
     status: int
     content_type: str | None
-    body: bytes
+    body: bytes = field(repr=False)
     site: str

@@ -24,6 +24,9 @@ RETRY_TIMES = 3
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 
+EXTENSIONS = {"crawler.summary.RunSummary": 0}
+LOG_FORMATTER = "crawler.logformatter.BersihLogFormatter"
+
 # --- Cleaning and output -----------------------------------------------------
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,

@@ -116,6 +116,7 @@ def hostile_sample(directory: Path) -> dict[str, str]:
         "pdf": (b"%PDF-1.4 binary", "application/pdf", "rejected/not-html"),
         "empty": (b"", "text/html", "rejected/empty"),
         "huge": (real.encode("utf-8") + b"<!--" + b"x" * 400_000 + b"-->", "text/html", "rejected/too-large"),
+        "giant": (b"<html><body>" + b"<p>kata</p>" * 90_000 + b"</body></html>", "text/html", "failed"),
         "cp1252": (real.encode("cp1252", errors="ignore"), "text/html; charset=utf-8", "written"),
         "noarticle": (b"<html><body><nav><a href='/'>Beranda</a></nav></body></html>", "text/html",
                       "rejected/no-article"),
@@ -130,13 +131,22 @@ def hostile_sample(directory: Path) -> dict[str, str]:
         )
         sitemap.append(f"<url><loc>{url}</loc></url>")
         expected[url] = outcome
-    missing = base.format(9, "hilang")
+    missing = base.format(0, "hilang")
     sitemap.append(f"<url><loc>{missing}</loc></url>")  # not recorded: the server answers 404
     expected[missing] = "http-404"
     sitemap.append("</urlset>")
     (directory / "sitemap.xml").write_text("".join(sitemap), encoding="utf-8")
-    (directory / "broken.xml").write_bytes(b"<urlset><url><loc>http://nasional.kompas.com/read/")
-    lines.append({"url": "https://www.kompas.com/sitemap-news.xml", "body": "sitemap.xml",
+    # The news sitemap is an index of one good sitemap, an HTML error page, an empty one and a corrupt gzip.
+    (directory / "broken.xml").write_bytes(b"<html><body><h1>502 Bad Gateway</h1></body></html>")
+    (directory / "empty.xml").write_bytes(b'<?xml version="1.0"?><urlset></urlset>')
+    (directory / "corrupt.xml.gz").write_bytes(b"\x1f\x8b\x08\x00 not really gzip")
+    index = ['<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for name in ("sitemap.xml", "broken.xml", "empty.xml", "corrupt.xml.gz"):
+        index.append(f"<sitemap><loc>https://www.kompas.com/{name}</loc></sitemap>")
+        lines.append({"url": f"https://www.kompas.com/{name}", "body": name,
+                      "headers": {"Content-Type": "application/xml"}})  # fmt: skip
+    (directory / "index.xml").write_text("".join(index) + "</sitemapindex>", encoding="utf-8")
+    lines.append({"url": "https://www.kompas.com/sitemap-news.xml", "body": "index.xml",
                   "headers": {"Content-Type": "application/xml"}})  # fmt: skip
     (directory / "responses.jsonl").write_text("".join(json.dumps(e) + "\n" for e in lines), encoding="utf-8")
     return expected
@@ -149,17 +159,24 @@ def test_bad_pages_are_rejected_by_name_and_the_crawl_goes_on(tmp_path):
     out = tmp_path / "out"
     result = run_scrapy(
         "crawl", "kompas", "-s", f"REPLAY_DIR={sample}", "-s", f"OUTPUT_DIR={out}",
-        "-s", "EXTRACT_MAX_BYTES=300000", "-a", "dates=2020-01-01",
+        "-s", "EXTRACT_MAX_BYTES=300000", "-s", "DOWNLOAD_MAXSIZE=800000", "-a", "dates=2020-01-01",
     )  # fmt: skip
     log = result.stderr
     assert result.returncode == 0, log[-3000:]
     assert "Traceback" not in log
     written = records(outputs(out)[0])
     assert [r["title"] for r in written] == ["Merek China “Serbu” Indonesia, Ini Kata Gaikindo"]
-    for outcome in set(expected.values()) - {"written", "http-404"}:
+    for outcome in set(expected.values()) - {"written", "http-404", "failed"}:
         count = sum(1 for v in expected.values() if v == outcome)
         assert stat(log, f"bersih/{outcome}") == count, outcome
     assert stat(log, "downloader/response_status_count/404") >= 1
+    assert "1 written, 5 rejected (empty 1, no-article 1, not-html 2, too-large 1), 2 failed" in log
+    assert "(DownloadCancelledError 1, http-404 1)" in log  # over DOWNLOAD_MAXSIZE, and not recorded
+    assert "larger than download max size (800000)" in log
+    assert stat(log, "bersih/discovery/broken_sitemap") == 3
+    assert "Sitemap https://www.kompas.com/corrupt.xml.gz cannot be parsed" in log
+    assert "Sitemap https://www.kompas.com/broken.xml lists no entry" in log
+    assert "Sitemap https://www.kompas.com/empty.xml lists no entry" in log
 
 
 def test_a_killed_crawl_leaves_no_file_under_a_final_name(tmp_path):

@@ -72,6 +72,10 @@ class ReplayServer(ThreadingHTTPServer):
             self.hits[url] = self.hits.get(url, 0) + 1
             self.user_agents.add(user_agent)
 
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up mid-answer (a crawl cancelling a download) is routine."""
+        logger.debug("replay: connection from %s ended early", client_address, exc_info=True)
+
     def start_in_thread(self) -> ReplayServer:
         """Serve in a daemon thread and return self."""
         threading.Thread(target=self.serve_forever, name="bersih-replay", daemon=True).start()

@@ -9,10 +9,13 @@ from typing import Any, ClassVar
 from scrapy import Request
 from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider
+from twisted.python.failure import Failure
 
 from crawler.items import Page
 from crawler.profiles import Profile
+from crawler.sitemaps import describe_parse_error, report_broken_sitemap
 from crawler.timespec import parse_dates, parse_since
 
 
@@ -32,6 +35,7 @@ class ProfileSpider(SitemapSpider):
         self.index_dates = parse_dates(dates) if dates else self._default_dates()
         self.allowed_domains = list(self.profile.domains)
         self._articles = LinkExtractor(allow=self.profile.article_url.pattern)
+        self.sitemap_entries_seen = 0
 
     def _default_dates(self) -> list[date]:
         today = datetime.now(self.profile.timezone).date()
@@ -47,14 +51,25 @@ class ProfileSpider(SitemapSpider):
             for day in self.index_dates:
                 yield Request(template.format(date=day.isoformat()), callback=self.parse_index)
 
+    def _parse_sitemap(self, response: Response) -> Iterable[Request]:
+        """SitemapSpider's parser, with a broken or empty sitemap reported instead of raised."""
+        self.sitemap_entries_seen = 0
+        try:
+            requests = list(super()._parse_sitemap(response))
+        except Exception as exc:  # lxml and gzip errors of a malformed body
+            report_broken_sitemap(self.crawler, response.url, describe_parse_error(exc))
+            return []
+        if not requests and self.sitemap_entries_seen == 0:
+            report_broken_sitemap(self.crawler, response.url, "lists no entry (empty or not a sitemap)")
+        return [self.article_request(r.url) if r.callback == self.parse_article else r for r in requests]
+
     def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
-        """Skip entries older than `since`; ask for each article in single-page form."""
+        """Skip entries older than `since`, counting them."""
         for entry in entries:
+            self.sitemap_entries_seen += 1
             if self.since and _older(entry.get("lastmod"), self.since):
                 self.crawler.stats.inc_value("bersih/discovery/older_than_since")
                 continue
-            if self.profile.is_article(entry["loc"]):
-                entry = {**entry, "loc": self.profile.single_page(entry["loc"])}
             yield entry
 
     def parse_index(self, response: Response) -> Iterable[Request]:
@@ -67,7 +82,20 @@ class ProfileSpider(SitemapSpider):
                 yield response.follow(next_page, callback=self.parse_index)
 
     def article_request(self, url: str) -> Request:
-        return Request(self.profile.single_page(url), callback=self.parse_article)
+        """An article, asked for in single-page form; failures are logged and counted."""
+        return Request(
+            self.profile.single_page(url), callback=self.parse_article, errback=self.article_failed
+        )
+
+    def article_failed(self, failure: Failure) -> None:
+        """A download error (timeout, reset, size limit, DNS): one clear line and a count."""
+        error = failure.value
+        response = getattr(error, "response", None)
+        kind = f"http-{response.status}" if isinstance(error, HttpError) else type(error).__name__
+        url = getattr(failure, "request", None) and failure.request.url
+        self.logger.error("Failed %s: %s: %s", url, kind, error)
+        self.crawler.stats.inc_value("bersih/failed")
+        self.crawler.stats.inc_value(f"bersih/failed/{kind}")
 
     def parse_article(self, response: Response) -> Iterable[Page]:
         """Hand the raw page to the pipelines; cleaning is theirs."""
