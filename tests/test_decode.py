@@ -80,6 +80,12 @@ def test_truncated_page_still_gives_its_first_paragraphs():
     assert present(gold["with"][0], record["text"])
 
 
+def test_xhtml_with_an_xml_declaration_is_parsed():
+    page = '<?xml version="1.0" encoding="iso-8859-1"?>\n' + kompas_6_text()
+    assert extract(page, url=KOMPAS_6_URL)["title"] == TITLE
+    assert extract(page.encode("utf-8"), url=KOMPAS_6_URL)["title"] == TITLE
+
+
 def test_page_without_an_article_gives_none():
     page = "<html><head><title>Indeks</title></head><body><nav><a href='/a'>A</a></nav></body></html>"
     assert extract(page, url="https://indeks.kompas.com/") is None

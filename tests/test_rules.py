@@ -32,6 +32,8 @@ BOILERPLATE = {
         "Gabung ke Channel WhatsApp Kompas.com untuk update berita terbaru",
         "Cek berita dan artikel yg lain di Google News dan ikuti WhatsApp channel mediaindonesia.com",
         "Download aplikasi Kompas.com untuk berita lebih cepat",
+        "Download Aplikasinya",
+        "Unduh aplikasi detikcom di sini",
         "Follow Berita Okezone di Google News",
         "Dapatkan update berita pilihan setiap hari. Mari bergabung di Grup Telegram",
     ],
@@ -63,6 +65,9 @@ SENTENCES = [
     '"Saya tidak tahu," ujarnya.',
     "1. Siapkan dokumen kependudukan.",
     "Sumber dana proyek itu berasal dari APBN dan pinjaman luar negeri.",
+    "Download aplikasi Zoom dari Play Store atau App Store terlebih dahulu.",
+    "Cek kesehatan bisa dilakukan melalui aplikasi SatuSehat di ponsel.",
+    "Pelanggan bisa berlangganan sekarang dengan harga Rp 50.000 per bulan.",
 ]
 
 

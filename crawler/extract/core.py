@@ -33,6 +33,7 @@ MIN_ARTICLE_WORDS = 10
 WIB = timezone(timedelta(hours=7))
 _HTML_HINT = re.compile(rb"<\s*(html|head|body|p|div|article|title|meta)\b", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _AUTHOR_LINE = re.compile(r"^(?:penulis|reporter|pewarta|kontributor|author|writer)\s*:\s*(.+)$", re.I)
 
 
@@ -65,6 +66,8 @@ def _as_text(html: str | bytes, content_type: str | None, max_bytes: int) -> str
 
 
 def _parse(text: str) -> HtmlElement:
+    # The text is decoded already: an XML declaration's encoding would only mislead lxml.
+    text = _XML_DECLARATION.sub("", text, count=1)
     try:
         tree = lxml.html.document_fromstring(text)
     except (ParserError, ValueError) as exc:
