@@ -231,7 +231,10 @@ def profile_for_url(url: str | None) -> Profile | None:
     """The profile whose domains own this URL, or None for an unprofiled site."""
     if not url:
         return None
+    host = (urlsplit(url).hostname or "").lower()
+    best, best_length = None, -1
     for profile in all_profiles().values():
-        if profile.owns(url):
-            return profile
-    return None
+        for domain in profile.domains:
+            if (host == domain or host.endswith("." + domain)) and len(domain) > best_length:
+                best, best_length = profile, len(domain)
+    return best  # the most specific domain wins: en.tempo.co over tempo.co

@@ -37,6 +37,8 @@ def test_iso_with_offset_is_kept_and_naive_takes_the_outlet_zone():
 
 def test_numeric_dates():
     assert iso(parse_date("Kamis, 05/11/2015 09:25 WIB", WIB)) == "2015-11-05T09:25:00+07:00"
+    assert iso(parse_date("2024/11/06 21:14:47", WIB)) == "2024-11-06T21:14:47+07:00"
+    assert iso(parse_date("22/10/2025 06:59", WIB)) == "2025-10-22T06:59:00+07:00"
 
 
 def test_text_without_a_date_gives_none():

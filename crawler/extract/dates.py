@@ -29,6 +29,7 @@ _TIME = (
     r"\s*(?P<zone>wib|wita|wit)?\b"
 )
 _WORDY = re.compile(r"(?P<day>\d{1,2})\s+(?P<month>[a-z]{3,9})\.?\s+(?P<year>\d{4})" + _TIME, re.IGNORECASE)
+_YEAR_FIRST = re.compile(r"(?P<year>\d{4})[/-](?P<month>\d{1,2})[/-](?P<day>\d{1,2})" + _TIME, re.IGNORECASE)
 _NUMERIC = re.compile(r"(?P<day>\d{1,2})[/-](?P<month>\d{1,2})[/-](?P<year>\d{4})" + _TIME, re.IGNORECASE)
 
 
@@ -49,7 +50,7 @@ def parse_date(text: str | None, tz: timezone) -> datetime | None:
         return _aware(datetime.fromisoformat(text.replace("Z", "+00:00")), tz)
     except ValueError:
         pass
-    for pattern in (_WORDY, _NUMERIC):
+    for pattern in (_WORDY, _YEAR_FIRST, _NUMERIC):
         match = pattern.search(text)
         if not match:
             continue
