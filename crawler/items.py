@@ -15,3 +15,6 @@ class Page:
     content_type: str | None
     body: bytes = field(repr=False)
     site: str
+    # A multi-page article: the bodies of pages 2..n, and the page count the article declares.
+    more_bodies: list[bytes] = field(default_factory=list, repr=False)
+    declared_pages: int | None = None

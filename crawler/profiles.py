@@ -32,12 +32,16 @@ _SCHEMA: dict[str, tuple[type, bool]] = {
     "publisher_authors": (list, False),
     "discovery": (dict, True),
     "discovery.news_sitemaps": (list, False),
+    "discovery.sitemap_follow": (list, False),
     "discovery.feeds": (list, False),
     "discovery.index_pages": (list, False),
     "discovery.index_next": (str, False),
     "discovery.index_days": (int, False),
     "single_page": (dict, False),
     "single_page.query": (dict, False),
+    "pagination": (dict, False),
+    "pagination.next": (str, False),
+    "pagination.total": (str, False),
     "cleaning": (dict, False),
     "cleaning.body": (list, False),
     "cleaning.drop": (list, False),
@@ -74,11 +78,14 @@ class Profile:
     article_url: re.Pattern[str]
     publisher_authors: frozenset[str] = frozenset()
     news_sitemaps: tuple[str, ...] = ()
+    sitemap_follow: tuple[re.Pattern[str], ...] = ()
     feeds: tuple[str, ...] = ()
     index_pages: tuple[str, ...] = ()
     index_next: str | None = None
     index_days: int = 1
     single_page_query: dict[str, str] = field(default_factory=dict)
+    next_page: str | None = None
+    page_total: str | None = None
     body: tuple[str, ...] = ()
     drop: tuple[str, ...] = ()
     text_rule: LineRule | None = None
@@ -90,6 +97,12 @@ class Profile:
     section: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     path: str = ""
+    # XPath -> the selector as the profile writes it, for messages.
+    labels: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def label(self, xpath: str) -> str:
+        """A selector as written in the profile file."""
+        return self.labels.get(xpath, xpath)
 
     def owns(self, url: str) -> bool:
         """True when the URL's host is one of the outlet's domains or subdomains."""
@@ -148,6 +161,10 @@ def _xpaths(items: list, where: str, field_name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _one_xpath(item: str | None, where: str, field_name: str) -> str | None:
+    return _xpaths([item], where, field_name)[0] if item else None
+
+
 def _regex(pattern: str, where: str, field_name: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern)
@@ -177,7 +194,12 @@ def profile_from_data(data: dict, where: str) -> Profile:
         except ValueError as exc:
             raise ProfileError(str(exc)) from exc
         text_rule = LineRule(f"site:{data['name']}", 1000, compiled)
+    labels = {}
+    for key in ("body", "drop"):
+        for written in cleaning.get(key, []):
+            labels[_xpaths([written], where, f"cleaning.{key}")[0]] = written
     return Profile(
+        labels=labels,
         name=data["name"],
         title=data["title"],
         verified=data["verified"],
@@ -187,11 +209,16 @@ def profile_from_data(data: dict, where: str) -> Profile:
         article_url=_regex(data["article_url"], where, "article_url"),
         publisher_authors=frozenset(a.casefold() for a in data.get("publisher_authors", [])),
         news_sitemaps=tuple(disc.get("news_sitemaps", [])),
+        sitemap_follow=tuple(
+            _regex(r, where, "discovery.sitemap_follow") for r in disc.get("sitemap_follow", [])
+        ),
         feeds=tuple(disc.get("feeds", [])),
         index_pages=tuple(disc.get("index_pages", [])),
-        index_next=disc.get("index_next"),
+        index_next=_one_xpath(disc.get("index_next"), where, "discovery.index_next"),
         index_days=disc.get("index_days", 1),
         single_page_query=dict(data.get("single_page", {}).get("query", {})),
+        next_page=_one_xpath(data.get("pagination", {}).get("next"), where, "pagination.next"),
+        page_total=_one_xpath(data.get("pagination", {}).get("total"), where, "pagination.total"),
         body=_xpaths(cleaning.get("body", []), where, "cleaning.body"),
         drop=_xpaths(cleaning.get("drop", []), where, "cleaning.drop"),
         text_rule=text_rule,

@@ -21,7 +21,7 @@ from crawler.extract import metadata
 from crawler.extract.dates import iso
 from crawler.extract.decode import decode_html
 from crawler.extract.lines import clean_lines
-from crawler.extract.tree import drop_blocks, drop_teaser_lists, select, wrap_loose_text
+from crawler.extract.tree import drop_blocks, drop_teaser_lists, first_match, matching, wrap_loose_text
 from crawler.profiles import Profile, profile_for_url
 from crawler.rules import generic_rules
 
@@ -120,10 +120,13 @@ def extract(
     content_type: str | None = None,
     profile: Profile | None = None,
     max_bytes: int = MAX_PAGE_BYTES,
+    layout: dict | None = None,
 ) -> dict | None:
     """Clean one article page into the record Bersih writes, or None if it holds no article.
 
-    Raises ExtractError for input that is not an HTML page at all.
+    Raises ExtractError for input that is not an HTML page at all. Pass a dict as
+    `layout` to learn which profile selectors matched: "body" (the body selector
+    used, or None) and "matched" (the drop selectors that matched).
     """
     tree = _parse(_as_text(html, content_type, max_bytes))
     page_url = url or metadata.canonical(tree)
@@ -141,10 +144,13 @@ def extract(
     tags = metadata.tags(tree, profile)
     language = (profile.language if profile else None) or metadata.declared_language(tree)
 
-    bodies = select(tree, profile.body) if profile else []
-    attempts = [_focus(tree, bodies[0]), tree] if bodies else [tree]
+    body, body_selector = first_match(tree, profile.body) if profile else (None, None)
+    attempts = [_focus(tree, body), tree] if body is not None else [tree]
     document = None
     for work in attempts:
+        if layout is not None and profile:
+            layout["body"] = body_selector if work is not tree else None
+            layout["matched"] = matching(work, profile.drop)
         drop_teaser_lists(work, rules)
         drop_blocks(work, rules)
         wrap_loose_text(work)
@@ -192,6 +198,21 @@ def _site_names(tree: HtmlElement, profile: Profile | None, url: str | None) -> 
     if profile:
         names += [profile.title, profile.name, *profile.domains]
     return tuple(n for n in names if len(n) >= 3)
+
+
+def stitch(pages: list[dict]) -> dict:
+    """One record from the records of an article's pages, in order: page 1's metadata, all the text.
+
+    A paragraph that a later page repeats (a lead shown again, say) is kept once.
+    """
+    first, seen, paragraphs = pages[0], set(), []
+    for page in pages:
+        for paragraph in page["text"].split("\n"):
+            if paragraph not in seen:
+                seen.add(paragraph)
+                paragraphs.append(paragraph)
+    text = "\n".join(paragraphs)
+    return {**first, "text": text, "word_count": len(text.split()), "content_hash": content_hash(text)}
 
 
 def _split_author(value: str | None) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from lxml.etree import Comment, XPath
 from lxml.html import HtmlElement
@@ -68,14 +69,24 @@ def remove(element: HtmlElement) -> None:
     parent.remove(element)
 
 
-def select(tree: HtmlElement, xpaths: tuple[str, ...]) -> list[HtmlElement]:
-    """Elements matched by any of the expressions, in document order."""
-    found: dict[HtmlElement, None] = {}
-    for expr in xpaths:
-        for node in XPath(expr)(tree):
+@cache
+def compiled(expression: str) -> XPath:
+    """Profile selectors are compiled once per process."""
+    return XPath(expression)
+
+
+def first_match(tree: HtmlElement, xpaths: tuple[str, ...]) -> tuple[HtmlElement | None, str | None]:
+    """The first element of the first expression that matches, and that expression."""
+    for expression in xpaths:
+        for node in compiled(expression)(tree):
             if isinstance(node, HtmlElement):
-                found[node] = None
-    return list(found)
+                return node, expression
+    return None, None
+
+
+def matching(tree: HtmlElement, xpaths: tuple[str, ...]) -> list[str]:
+    """The expressions that match anything in the tree."""
+    return [expression for expression in xpaths if compiled(expression)(tree)]
 
 
 def drop_blocks(tree: HtmlElement, rules: Rules, keep: HtmlElement | None = None) -> int:

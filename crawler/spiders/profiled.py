@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 from scrapy import Request
@@ -18,9 +20,13 @@ from crawler.profiles import Profile
 from crawler.sitemaps import describe_parse_error, report_broken_sitemap
 from crawler.timespec import parse_dates, parse_since
 
+# A chain of "next page" links longer than this is a loop, not an article.
+MAX_ARTICLE_PAGES = 30
+_NUMBER = re.compile(r"\d+")
+
 
 class ProfileSpider(SitemapSpider):
-    """Discover a profiled outlet's articles (news sitemaps, date index pages) and fetch them.
+    """Discover a profiled outlet's articles (news sitemaps, feeds, date index pages) and fetch them.
 
     Arguments: -a since=6h|2d|2024-11-25 skips older articles;
     -a dates=2024-11-01..2024-11-03 reads the index pages of those days
@@ -47,9 +53,13 @@ class ProfileSpider(SitemapSpider):
     async def start(self) -> AsyncIterator[Any]:
         async for request in super().start():
             yield request
+        for feed in self.profile.feeds:
+            yield Request(feed, callback=self.parse_feed)
         for template in self.profile.index_pages:
             for day in self.index_dates:
-                yield Request(template.format(date=day.isoformat()), callback=self.parse_index)
+                yield Request(template.format(date=day), callback=self.parse_index)
+
+    # --- discovery -------------------------------------------------------------
 
     def _parse_sitemap(self, response: Response) -> Iterable[Request]:
         """SitemapSpider's parser, with a broken or empty sitemap reported instead of raised."""
@@ -72,14 +82,33 @@ class ProfileSpider(SitemapSpider):
                 continue
             yield entry
 
+    def parse_feed(self, response: Response) -> Iterable[Request]:
+        """An RSS or Atom feed: the article links of its items."""
+        selector = response.selector
+        selector.remove_namespaces()
+        items = selector.xpath("//item | //entry")
+        if not items:
+            report_broken_sitemap(self.crawler, response.url, "lists no item (empty or not a feed)")
+        for item in items:
+            link = item.xpath("link/@href").get() or item.xpath("link/text()").get() or ""
+            published = item.xpath("pubDate/text() | published/text() | updated/text()").get()
+            if self.since and _older(published, self.since):
+                self.crawler.stats.inc_value("bersih/discovery/older_than_since")
+                continue
+            url = response.urljoin(link.strip())
+            if self.profile.owns(url) and self.profile.is_article(url):
+                yield self.article_request(url)
+
     def parse_index(self, response: Response) -> Iterable[Request]:
         """An index page: its article links, then its next page."""
         for link in self._articles.extract_links(response):
             yield self.article_request(link.url)
         if self.profile.index_next:
-            next_page = response.css(f"{self.profile.index_next}::attr(href)").get()
+            next_page = response.xpath(f"({self.profile.index_next})/@href").get()
             if next_page:
                 yield response.follow(next_page, callback=self.parse_index)
+
+    # --- articles --------------------------------------------------------------
 
     def article_request(self, url: str) -> Request:
         """An article, asked for in single-page form; failures are logged and counted."""
@@ -92,32 +121,73 @@ class ProfileSpider(SitemapSpider):
         error = failure.value
         response = getattr(error, "response", None)
         kind = f"http-{response.status}" if isinstance(error, HttpError) else type(error).__name__
-        url = getattr(failure, "request", None) and failure.request.url
-        self.logger.error("Failed %s: %s: %s", url, kind, error)
+        request = getattr(failure, "request", None)
+        article = request.meta.get("bersih_article") if request is not None else None
+        where = (
+            f"{request.url} (page {len(request.meta['bersih_parts']) + 1} of {article})"
+            if article
+            else (request.url if request is not None else "?")
+        )
+        self.logger.error("Failed %s: %s: %s", where, kind, error)
         self.crawler.stats.inc_value("bersih/failed")
         self.crawler.stats.inc_value(f"bersih/failed/{kind}")
 
-    def parse_article(self, response: Response) -> Iterable[Page]:
-        """Hand the raw page to the pipelines; cleaning is theirs."""
-        url = self.profile.without_single_page(response.url)
+    def parse_article(self, response: Response) -> Iterable[Page | Request]:
+        """Collect the article's pages, then hand them to the pipelines; cleaning is theirs."""
+        meta = response.meta
+        parts: list[tuple[str, bytes]] = [*meta.get("bersih_parts", []), (response.url, response.body)]
+        article = meta.get("bersih_article") or self.profile.without_single_page(response.url)
+        declared = meta.get("bersih_declared") or self._declared_pages(response)
+        following = self._next_page(response, [url for url, _ in parts])
+        if following:
+            yield response.follow(
+                following,
+                callback=self.parse_article,
+                errback=self.article_failed,
+                meta={"bersih_parts": parts, "bersih_article": article, "bersih_declared": declared},
+            )
+            return
         self.crawler.stats.inc_value("bersih/pages")
         yield Page(
-            url=url,
-            fetched_url=response.url,
+            url=article,
+            fetched_url=parts[0][0],
             status=response.status,
             content_type=(response.headers.get("Content-Type") or b"").decode("latin-1") or None,
-            body=response.body,
+            body=parts[0][1],
             site=self.profile.name,
+            more_bodies=[body for _, body in parts[1:]],
+            declared_pages=declared,
         )
 
+    def _next_page(self, response: Response, seen: list[str]) -> str | None:
+        """The article's next page, when the profile says how to find it."""
+        if not self.profile.next_page or len(seen) >= MAX_ARTICLE_PAGES:
+            return None
+        href = response.xpath(f"({self.profile.next_page})/@href").get()
+        url = response.urljoin(href) if href else None
+        return url if url and url not in seen and self.profile.owns(url) else None
 
-def _older(lastmod: str | None, since: datetime) -> bool:
-    if not lastmod:
+    def _declared_pages(self, response: Response) -> int | None:
+        """The page count the article states ("Halaman 1 dari 3"): the largest number shown."""
+        if not self.profile.page_total:
+            return None
+        text = " ".join(response.xpath(f"({self.profile.page_total})//text()").getall())
+        numbers = [int(n) for n in _NUMBER.findall(text)]
+        return max(numbers) if numbers else None
+
+
+def _older(stamp: str | None, since: datetime) -> bool:
+    """True when a sitemap lastmod (ISO) or feed date (RFC 822 or ISO) is before `since`."""
+    if not stamp:
         return False
+    stamp = stamp.strip()
     try:
-        moment = datetime.fromisoformat(lastmod.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except ValueError:
-        return False
+        try:
+            moment = parsedate_to_datetime(stamp)
+        except (TypeError, ValueError):
+            return False
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) < since
 
 
@@ -131,6 +201,7 @@ def spider_for(profile: Profile, module: str) -> type[ProfileSpider]:
             "profile": profile,
             "sitemap_urls": list(profile.news_sitemaps),
             "sitemap_rules": [(profile.article_url, "parse_article")],
+            "sitemap_follow": list(profile.sitemap_follow) or [""],
             "__module__": module,
             "__doc__": f"{profile.title}: {'verified' if profile.verified else 'unverified'} profile.",
         },
