@@ -41,3 +41,27 @@ def test_whole_corpus_score_beside_plain_trafilatura(corpus, capsys):
     assert all(s.recall >= 0.98 for s in ours.values()), {k: s.misses for k, s in ours.items()}
     assert total.leaked <= baseline["all"].leaked
     assert total.with_found >= baseline["all"].with_found
+
+
+def minute(stamp: str | None) -> str | None:
+    return stamp[:16] + stamp[19:] if stamp and len(stamp) > 19 else stamp
+
+
+# Pages whose shown time Bersih does not read yet; strict, so a fix is noticed.
+KNOWN_DATE_GAPS = {
+    "detik_2": "the page shows its update time, 10:08; the gold gives the creation time",
+    "liputan6_1": "the time sits apart from the date, in a bare <span>",
+    "jakartapost_1": "the gold gives the date alone",
+}
+DATED = [
+    pytest.param(p, id=p.name, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_DATE_GAPS[p.name])])
+    if p.name in KNOWN_DATE_GAPS
+    else pytest.param(p, id=p.name)
+    for p in gold_pages()
+]
+
+
+@pytest.mark.parametrize("page", DATED)
+def test_published_time_and_offset_match_the_page(page):
+    record = extract(page.html, url=page.url)
+    assert minute(record["published"]) == minute(page.gold["published"])

@@ -118,6 +118,8 @@ def hostile_sample(directory: Path) -> dict[str, str]:
         "huge": (real.encode("utf-8") + b"<!--" + b"x" * 400_000 + b"-->", "text/html", "rejected/too-large"),
         "giant": (b"<html><body>" + b"<p>kata</p>" * 90_000 + b"</body></html>", "text/html", "failed"),
         "cp1252": (real.encode("cp1252", errors="ignore"), "text/html; charset=utf-8", "written"),
+        # A layout the Kompas profile does not know (a detik page): cleaned by the generic rules, and noticed.
+        "newlayout": ((ROOT / "corpus" / "pages" / "detik_3.html").read_bytes(), "text/html", "written"),
         "noarticle": (b"<html><body><nav><a href='/'>Beranda</a></nav></body></html>", "text/html",
                       "rejected/no-article"),
     }  # fmt: skip
@@ -165,12 +167,17 @@ def test_bad_pages_are_rejected_by_name_and_the_crawl_goes_on(tmp_path):
     assert result.returncode == 0, log[-3000:]
     assert "Traceback" not in log
     written = records(outputs(out)[0])
-    assert [r["title"] for r in written] == ["Merek China “Serbu” Indonesia, Ini Kata Gaikindo"]
+    assert sorted(r["title"] for r in written) == [
+        "5 Pernyataan Trump di Pidato Kemenangan Pilpres AS",
+        "Merek China “Serbu” Indonesia, Ini Kata Gaikindo",
+    ]
+    assert "Profile kompas: no body selector matched on http://nasional.kompas.com/read/2020/01/08/" in log
+    assert stat(log, "bersih/layout/no_body_match/kompas") == 2  # and the page with no article
     for outcome in set(expected.values()) - {"written", "http-404", "failed"}:
         count = sum(1 for v in expected.values() if v == outcome)
         assert stat(log, f"bersih/{outcome}") == count, outcome
     assert stat(log, "downloader/response_status_count/404") >= 1
-    assert "1 written, 5 rejected (empty 1, no-article 1, not-html 2, too-large 1), 2 failed" in log
+    assert "2 written, 5 rejected (empty 1, no-article 1, not-html 2, too-large 1), 2 failed" in log
     assert "(DownloadCancelledError 1, http-404 1)" in log  # over DOWNLOAD_MAXSIZE, and not recorded
     assert "larger than download max size (800000)" in log
     assert stat(log, "bersih/discovery/broken_sitemap") == 3

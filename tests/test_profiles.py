@@ -68,3 +68,56 @@ def test_broken_toml_is_reported_with_the_path(tmp_path):
     path = write(tmp_path, "name = ")
     with pytest.raises(ProfileError, match="not valid TOML"):
         load_profile(path)
+
+
+def corpus_pages():
+    from crawler.quality import gold_pages
+
+    return list(gold_pages())
+
+
+def test_every_profile_file_loads_and_has_a_way_to_find_articles():
+    profiles = all_profiles()
+    assert len(profiles) >= 22
+    for profile in profiles.values():
+        assert profile.news_sitemaps or profile.feeds or profile.index_pages, profile.name
+
+
+def test_every_recorded_outlet_has_a_verified_profile_that_owns_its_pages():
+    verified = {name for name, p in all_profiles().items() if p.verified}
+    owners = set()
+    for page in corpus_pages():
+        profile = profile_for_url(page.url)
+        assert profile is not None, page.name
+        assert profile.verified, page.name
+        assert profile.is_article(page.url), page.name
+        owners.add(profile.name)
+    assert owners == verified  # and no profile claims verification without recorded pages
+
+
+def test_unverified_profiles_cover_the_big_outlets():
+    unverified = {name for name, p in all_profiles().items() if not p.verified}
+    assert unverified == {
+        "tribunnews", "cnnindonesia", "cnbcindonesia", "suara", "merdeka",
+        "sindonews", "kumparan", "idntimes", "beritasatu",
+    }  # fmt: skip
+
+
+def test_tribun_regional_editions_belong_to_tribunnews():
+    url = "https://jateng.tribunnews.com/2024/11/25/banjir-rob-kembali-rendam-pesisir-semarang"
+    assert profile_for_url(url).name == "tribunnews"
+    assert profile_for_url(url).is_article(url)
+    assert not profile_for_url(url).is_article("https://www.tribunnews.com/tag/banjir")
+
+
+def test_english_tempo_has_its_own_profile():
+    assert profile_for_url("https://en.tempo.co/read/1234567/x").name == "tempo-en"
+    assert profile_for_url("https://nasional.tempo.co/read/1234567/x").name == "tempo"
+
+
+def test_pagination_and_follow_fields_are_validated(tmp_path):
+    text = GOOD + '[pagination]\nnext = "a[rel=\'next\']"\ntotal = "div.paging li"\n'
+    profile = load_profile(write(tmp_path, text))
+    assert profile.next_page and profile.page_total
+    with pytest.raises(ProfileError, match=r"pagination\.next"):
+        load_profile(write(tmp_path, GOOD + '[pagination]\nnext = "a[["\n'))
