@@ -97,6 +97,8 @@ class Profile:
     section: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     path: str = ""
+    # Selectors left out for being malformed (a non-strict load), each named with its field.
+    problems: tuple[str, ...] = ()
     # XPath -> the selector as the profile writes it, for messages.
     labels: dict[str, str] = field(default_factory=dict, compare=False)
 
@@ -146,8 +148,11 @@ def _check_types(data: dict, where: str) -> None:
             raise ProfileError(f"{where}: missing required field '{name}'")
 
 
-def _xpaths(items: list, where: str, field_name: str) -> tuple[str, ...]:
-    """Selectors as XPath: one starting with '/' or '(' is XPath, any other is CSS."""
+def _xpaths(items: list, where: str, field_name: str, problems: list[str] | None = None) -> tuple[str, ...]:
+    """Selectors as XPath: one starting with '/' or '(' is XPath, any other is CSS.
+
+    A bad selector raises, or, given a `problems` list, is noted there and left out.
+    """
     out = []
     for item in items:
         expr = item
@@ -156,13 +161,20 @@ def _xpaths(items: list, where: str, field_name: str) -> tuple[str, ...]:
                 expr = GenericTranslator().css_to_xpath(item, prefix="descendant-or-self::")
             XPath(expr)
         except (XPathSyntaxError, SelectorError) as exc:
-            raise ProfileError(f"{where}: field '{field_name}': bad selector {item!r}: {exc}") from exc
+            message = f"{where}: field '{field_name}': bad selector {item!r}: {exc}"
+            if problems is None:
+                raise ProfileError(message) from exc
+            problems.append(message)
+            continue
         out.append(expr)
     return tuple(out)
 
 
-def _one_xpath(item: str | None, where: str, field_name: str) -> str | None:
-    return _xpaths([item], where, field_name)[0] if item else None
+def _one_xpath(
+    item: str | None, where: str, field_name: str, problems: list[str] | None = None
+) -> str | None:
+    found = _xpaths([item], where, field_name, problems) if item else ()
+    return found[0] if found else None
 
 
 def _regex(pattern: str, where: str, field_name: str) -> re.Pattern[str]:
@@ -180,9 +192,18 @@ def _timezone(value: str, where: str) -> timezone:
     return timezone(sign * timedelta(hours=int(match[2]), minutes=int(match[3])))
 
 
-def profile_from_data(data: dict, where: str) -> Profile:
-    """Validate one profile's TOML data and build the Profile."""
+def profile_from_data(data: dict, where: str, strict: bool = True) -> Profile:
+    """Validate one profile's TOML data and build the Profile.
+
+    Strict, any mistake raises ProfileError. Otherwise a bad selector is left out
+    and listed in Profile.problems, so that the crawl goes on with the rest.
+    """
     _check_types(data, where)
+    problems: list[str] | None = None if strict else []
+
+    def selectors(items: list, field_name: str) -> tuple[str, ...]:
+        return _xpaths(items, where, field_name, problems)
+
     disc = data["discovery"]
     cleaning = data.get("cleaning", {})
     meta = data.get("metadata", {})
@@ -197,7 +218,10 @@ def profile_from_data(data: dict, where: str) -> Profile:
     labels = {}
     for key in ("body", "drop"):
         for written in cleaning.get(key, []):
-            labels[_xpaths([written], where, f"cleaning.{key}")[0]] = written
+            for xpath in _xpaths([written], where, f"cleaning.{key}", []):
+                labels[xpath] = written
+    body = selectors(cleaning.get("body", []), "cleaning.body")
+    drop = selectors(cleaning.get("drop", []), "cleaning.drop")
     return Profile(
         labels=labels,
         name=data["name"],
@@ -214,44 +238,60 @@ def profile_from_data(data: dict, where: str) -> Profile:
         ),
         feeds=tuple(disc.get("feeds", [])),
         index_pages=tuple(disc.get("index_pages", [])),
-        index_next=_one_xpath(disc.get("index_next"), where, "discovery.index_next"),
+        index_next=_one_xpath(disc.get("index_next"), where, "discovery.index_next", problems),
         index_days=disc.get("index_days", 1),
         single_page_query=dict(data.get("single_page", {}).get("query", {})),
-        next_page=_one_xpath(data.get("pagination", {}).get("next"), where, "pagination.next"),
-        page_total=_one_xpath(data.get("pagination", {}).get("total"), where, "pagination.total"),
-        body=_xpaths(cleaning.get("body", []), where, "cleaning.body"),
-        drop=_xpaths(cleaning.get("drop", []), where, "cleaning.drop"),
+        next_page=_one_xpath(data.get("pagination", {}).get("next"), where, "pagination.next", problems),
+        page_total=_one_xpath(data.get("pagination", {}).get("total"), where, "pagination.total", problems),
+        body=body,
+        drop=drop,
         text_rule=text_rule,
         date_url=_regex(meta["date_url"], where, "metadata.date_url") if "date_url" in meta else None,
         section_url=_regex(meta["section_url"], where, "metadata.section_url")
         if "section_url" in meta
         else None,
-        published=_xpaths(meta.get("published", []), where, "metadata.published"),
-        modified=_xpaths(meta.get("modified", []), where, "metadata.modified"),
-        authors=_xpaths(meta.get("authors", []), where, "metadata.authors"),
-        section=_xpaths(meta.get("section", []), where, "metadata.section"),
-        tags=_xpaths(meta.get("tags", []), where, "metadata.tags"),
+        published=selectors(meta.get("published", []), "metadata.published"),
+        modified=selectors(meta.get("modified", []), "metadata.modified"),
+        authors=selectors(meta.get("authors", []), "metadata.authors"),
+        section=selectors(meta.get("section", []), "metadata.section"),
+        tags=selectors(meta.get("tags", []), "metadata.tags"),
         path=where,
+        problems=tuple(problems or ()),
     )
 
 
-def load_profile(path: Path) -> Profile:
-    """Read and validate one profile file."""
+def load_profile(path: Path, strict: bool = True) -> Profile:
+    """Read and validate one profile file (see profile_from_data for `strict`)."""
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{path}: not valid TOML: {exc}") from exc
-    profile = profile_from_data(data, str(path))
+    profile = profile_from_data(data, str(path), strict)
     if profile.name != path.stem:
         raise ProfileError(f"{path}: field 'name' is {profile.name!r} but the file is named {path.stem!r}")
     return profile
 
 
 @cache
+def _load_directory(directory: Path) -> tuple[dict[str, Profile], dict[str, str]]:
+    profiles, broken = {}, {}
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            profiles[path.stem] = load_profile(path, strict=False)
+        except ProfileError as exc:
+            broken[path.stem] = str(exc)
+    return profiles, broken
+
+
 def all_profiles(directory: Path = SITES_DIR) -> dict[str, Profile]:
-    """Every profile under crawler/sites, by name."""
-    return {p.stem: load_profile(p) for p in sorted(directory.glob("*.toml"))}
+    """Every usable profile under crawler/sites, by name; see broken_profiles() for the rest."""
+    return _load_directory(directory)[0]
+
+
+def broken_profiles(directory: Path = SITES_DIR) -> dict[str, str]:
+    """Profiles that cannot be used at all, by name, with the error naming the file and field."""
+    return dict(_load_directory(directory)[1])
 
 
 def profile_for_url(url: str | None) -> Profile | None:

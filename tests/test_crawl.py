@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -220,3 +221,50 @@ def test_a_killed_crawl_leaves_no_file_under_a_final_name(tmp_path):
     final, partial = outputs(out)
     assert final == []
     assert len(partial) == 1
+
+
+CRAWL_WITH_PROFILE = """
+import sys
+from pathlib import Path
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
+from crawler.profiles import load_profile
+from crawler.spiders.profiled import spider_for
+
+profile = load_profile(Path(sys.argv[1]), strict=False)
+settings = get_project_settings()
+settings.set("REPLAY_DIR", sys.argv[2], priority="cmdline")
+settings.set("OUTPUT_DIR", sys.argv[3], priority="cmdline")
+process = CrawlerProcess(settings)
+process.crawl(spider_for(profile, "__main__"), dates="2016-02-16,2016-02-23")
+process.start()
+"""
+
+
+def test_a_profile_with_a_bad_selector_still_crawls_with_the_generic_rules(tmp_path):
+    text = (ROOT / "crawler" / "sites" / "kompas.toml").read_text(encoding="utf-8")
+    broken = tmp_path / "kompas.toml"
+    broken.write_text(text.replace('"div.read__content",', '"div.read__content[[",'), encoding="utf-8")
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", CRAWL_WITH_PROFILE, str(broken), str(SAMPLE), str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    log = result.stderr
+    assert result.returncode == 0, log[-3000:]
+    assert "field 'cleaning.body': bad selector 'div.read__content[['" in log
+    assert "left out, the generic rules stand in for it" in log
+    assert stat(log, "bersih/layout/bad_selector/kompas") == 1
+    assert len(records(outputs(out)[0])) == 5
+
+
+def test_a_broken_profile_file_makes_its_spider_say_what_is_wrong(tmp_path):
+    from scrapy.exceptions import UsageError
+
+    from crawler.spiders.profiled import spider_for_broken
+
+    spider = spider_for_broken("rusak", "rusak.toml: missing required field 'title'", __name__)
+    assert spider.name == "rusak"
+    with pytest.raises(UsageError, match=r"missing required field 'title'\. Fix the file"):
+        spider()

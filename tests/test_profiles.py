@@ -121,3 +121,26 @@ def test_pagination_and_follow_fields_are_validated(tmp_path):
     assert profile.next_page and profile.page_total
     with pytest.raises(ProfileError, match=r"pagination\.next"):
         load_profile(write(tmp_path, GOOD + '[pagination]\nnext = "a[["\n'))
+
+
+def test_every_shipped_profile_is_valid_to_the_last_selector():
+    from crawler.profiles import SITES_DIR
+
+    for path in sorted(SITES_DIR.glob("*.toml")):
+        assert load_profile(path, strict=True).problems == ()
+
+
+def test_a_broken_profile_is_set_aside_and_a_bad_selector_left_out(tmp_path):
+    from crawler.profiles import broken_profiles
+
+    write(tmp_path, GOOD + '[cleaning]\ndrop = ["div.iklan", "div[["]\n', name="contoh")
+    write(
+        tmp_path,
+        GOOD.replace('name = "contoh"', 'name = "rusak"').replace("verified = false\n", ""),
+        name="rusak",
+    )
+    profiles = all_profiles(tmp_path)
+    assert list(profiles) == ["contoh"]
+    assert len(profiles["contoh"].drop) == 1
+    assert "cleaning.drop" in profiles["contoh"].problems[0]
+    assert "missing required field 'verified'" in broken_profiles(tmp_path)["rusak"]

@@ -7,6 +7,8 @@ import argparse
 from scrapy.commands.list import Command as ScrapyList
 from scrapy.spiderloader import get_spider_loader
 
+from crawler.profiles import broken_profiles
+
 
 class Command(ScrapyList):
     def short_desc(self) -> str:
@@ -27,9 +29,12 @@ class Command(ScrapyList):
             super().run(args, opts)
             return
         loader = get_spider_loader(self.settings)
+        broken = broken_profiles()
         for name in sorted(loader.list()):
             profile = getattr(loader.load(name), "profile", None)
-            if profile is None:
+            if name in broken:
+                print(f"{name:<16} {'BROKEN':<11} {broken[name]}")
+            elif profile is None:
                 print(f"{name:<16} {'-':<11} any site, from -a url=…")
             else:
                 status = "verified" if profile.verified else "unverified"

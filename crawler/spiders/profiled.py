@@ -9,10 +9,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 from scrapy import Request
+from scrapy.exceptions import UsageError
 from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.spiders import SitemapSpider
+from scrapy.spiders import SitemapSpider, Spider
 from twisted.python.failure import Failure
 
 from crawler.items import Page
@@ -51,6 +52,9 @@ class ProfileSpider(SitemapSpider):
         return [first + timedelta(days=n) for n in range((today - first).days + 1)]
 
     async def start(self) -> AsyncIterator[Any]:
+        for problem in self.profile.problems:
+            self.logger.warning("%s; left out, the generic rules stand in for it", problem)
+            self.crawler.stats.inc_value(f"bersih/layout/bad_selector/{self.profile.name}")
         async for request in super().start():
             yield request
         for feed in self.profile.feeds:
@@ -189,6 +193,19 @@ def _older(stamp: str | None, since: datetime) -> bool:
         except (TypeError, ValueError):
             return False
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) < since
+
+
+def spider_for_broken(name: str, error: str, module: str) -> type[Spider]:
+    """A spider for a profile that cannot be loaded: running it prints the error and how to fix it."""
+
+    def refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise UsageError(f"the {name} profile cannot be used: {error}. Fix the file, then run again.")
+
+    return type(
+        f"Broken{name.title().replace('-', '')}Spider",
+        (Spider,),
+        {"name": name, "__init__": refuse, "__module__": module, "__doc__": f"Broken profile: {error}"},
+    )
 
 
 def spider_for(profile: Profile, module: str) -> type[ProfileSpider]:
