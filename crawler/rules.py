@@ -42,6 +42,8 @@ class Rules:
     strip_suffix: re.Pattern[str] | None
     headline_after: frozenset[str] = frozenset()
     headline_max_chars: int = 0
+    name_after: frozenset[str] = frozenset()
+    name_max_chars: int = 0
 
 
 def compile_any(patterns: list[str], where: str) -> re.Pattern[str] | None:
@@ -81,6 +83,8 @@ def rules_from_data(data: dict, where: str) -> Rules:
         lines=tuple(lines),
         headline_after=frozenset(data.get("headline_after", {}).get("rules", [])),
         headline_max_chars=int(data.get("headline_after", {}).get("max_chars", 0)),
+        name_after=frozenset(data.get("name_after", {}).get("rules", [])),
+        name_max_chars=int(data.get("name_after", {}).get("max_chars", 0)),
         strip_suffix=anchor_at_end(
             compile_any(data.get("strip_suffix", {}).get("patterns", []), f"{where}: strip_suffix")
         ),

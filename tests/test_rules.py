@@ -10,7 +10,6 @@ BOILERPLATE = {
         "Baca juga: Zelensky Yakin Pasukan Korea Utara Dilibatkan",
         "Baca Juga : Harga Emas Hari Ini",
         "BACA JUGA:Jokowi Resmikan Tol",
-        "baca juga",
         "Simak juga: Video Banjir Jakarta",
         "Lihat juga: Daftar Pemenang",
         "Baca selengkapnya di sini",
@@ -20,7 +19,11 @@ BOILERPLATE = {
         "[Gambas:Video 20detik]",
         "Yuk, Simak Juga Video ini!",
         "Read also: Suspect caught",
+        "Harga Emas Antam Naik Lagi Hari Ini 3 jam lalu",
+        "Tonton video selengkapnya di sini",
     ],
+    "related-heading": ["baca juga", "Berita Terkait", "BERITA LAINNYA", "JANGAN LEWATKAN!!!", "Rekomendasi"],
+    "byline-label": ["Penulis:", "Editor :"],
     "syndication": [
         'Artikel ini telah tayang di Kompas.com dengan judul "Harga Beras Naik"',
         "Artikel ini sudah tayang di Tribunnews.com dengan judul Gempa Guncang Garut",
@@ -36,6 +39,8 @@ BOILERPLATE = {
         "Unduh aplikasi detikcom di sini",
         "Follow Berita Okezone di Google News",
         "Dapatkan update berita pilihan setiap hari. Mari bergabung di Grup Telegram",
+        "Kirim tulisan opini Anda ke redaksi melalui email opini@contoh.id",
+        "Baca berita tanpa iklan dengan berlangganan",
     ],
     "advertisement": ["ADVERTISEMENT", "SCROLL TO CONTINUE WITH CONTENT", "Advertisement", "[post_ads]"],
     "copyright": [
@@ -53,6 +58,8 @@ BOILERPLATE = {
         "Kamis, 05/11/2015 09:25 WIB Judul Lain",
     ],
     "caption": ["(Foto: Dok. Humas Polri)", "ANTARA FOTO/Galih Pradipta", "Ket Foto : Suasana rapat"],
+    "comments": ["Laporkan Komentar", "Tinggalkan Balasan", "Bagaimana tanggapan Anda mengenai berita ini?"],
+    "interface": ["Bagikan", "Tags:", "|", "-->", "Memuat data..."],
 }
 
 SENTENCES = [
@@ -64,6 +71,9 @@ SENTENCES = [
     "Video tersebut viral di media sosial dan ditonton jutaan kali.",
     '"Saya tidak tahu," ujarnya.',
     "1. Siapkan dokumen kependudukan.",
+    "Video yang beredar memperlihatkan antrean panjang di SPBU.",
+    "Lihat saja data BPS tahun lalu, jumlah penduduk miskin turun.",
+    "Ia tiba di Jakarta 3 hari lalu.",
     "Sumber dana proyek itu berasal dari APBN dan pinjaman luar negeri.",
     "Download aplikasi Zoom dari Play Store atau App Store terlebih dahulu.",
     "Cek kesehatan bisa dilakukan melalui aplikasi SatuSehat di ponsel.",
@@ -99,6 +109,28 @@ def test_headline_after_a_dated_line_is_a_related_list_item():
     kept, dropped = clean_lines(text, generic_rules())
     assert kept == ["Isi berita yang sebenarnya."]
     assert [d.rule for d in dropped] == ["dateline", "related-headline"]
+
+
+def test_bare_heading_takes_the_headline_list_after_it_and_stops_at_prose():
+    text = (
+        "Paragraf pertama berita.\nBerita Terkait\nHarga Cabai Naik Jelang Lebaran\n"
+        "Banjir Rendam Tiga Kecamatan\nWarga diminta tetap waspada, kata dia."
+    )
+    kept, dropped = clean_lines(text, generic_rules())
+    assert kept == ["Paragraf pertama berita.", "Warga diminta tetap waspada, kata dia."]
+    assert [d.rule for d in dropped] == ["related-heading", "related-headline", "related-headline"]
+
+
+def test_a_real_list_after_a_full_teaser_line_stays():
+    text = "Baca juga: Cara Membuat SIM Baru\nSyarat yang perlu disiapkan:\nFotokopi KTP\nPas foto 3x4"
+    kept, _ = clean_lines(text, generic_rules())
+    assert kept == ["Syarat yang perlu disiapkan:", "Fotokopi KTP", "Pas foto 3x4"]
+
+
+def test_byline_over_two_lines_goes_whole():
+    kept, dropped = clean_lines("Isi berita.\nPenulis:\nAnju Christian\nEditor:\nJalu Wisnu", generic_rules())
+    assert kept == ["Isi berita."]
+    assert [d.rule for d in dropped] == ["byline-label", "byline", "byline-label", "byline"]
 
 
 def test_rules_file_with_a_bad_pattern_names_the_rule():

@@ -36,9 +36,19 @@ def matching_rule(line: str, rules: Iterable[LineRule]) -> str | None:
     return None
 
 
-def is_bare_headline(line: str, rules: Rules) -> bool:
-    """Short and unpunctuated at the end, as list headlines are and sentences are not."""
-    return len(line) <= rules.headline_max_chars and not line.endswith(_CLOSING)
+def is_bare_line(line: str, max_chars: int) -> bool:
+    """Short and unpunctuated at the end, as list headlines and names are and sentences are not."""
+    return len(line) <= max_chars and not line.endswith(_CLOSING)
+
+
+def follower_rule(line: str, previous: str | None, rules: Rules) -> str | None:
+    """The rule of a line that only makes sense after the boilerplate line before it."""
+    in_run = previous in rules.headline_after or previous == "related-headline"
+    if in_run and is_bare_line(line, rules.headline_max_chars):
+        return "related-headline"  # the list goes on while its lines stay bare
+    if previous in rules.name_after and is_bare_line(line, rules.name_max_chars):
+        return "byline"
+    return None
 
 
 def clean_lines(text: str, rules: Rules, extra: Iterable[LineRule] = ()) -> tuple[list[str], list[Dropped]]:
@@ -51,9 +61,7 @@ def clean_lines(text: str, rules: Rules, extra: Iterable[LineRule] = ()) -> tupl
         line = normalise(raw)
         if not line:
             continue
-        rule = matching_rule(line, line_rules)
-        if rule is None and previous in rules.headline_after and is_bare_headline(line, rules):
-            rule = "related-headline"
+        rule = matching_rule(line, line_rules) or follower_rule(line, previous, rules)
         previous = rule
         if rule:
             dropped.append(Dropped(rule, line))
