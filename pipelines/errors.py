@@ -8,6 +8,8 @@ from scrapy.exceptions import DropItem
 class Rejected(DropItem):
     """An item dropped for a named reason (too-short, no-article, not-html, ...)."""
 
+    outcome = "rejected"  # what the manifest records
+
     def __init__(self, reason: str, url: str, detail: str = ""):
         super().__init__(f"rejected ({reason}): {url}" + (f": {detail}" if detail else ""))
         self.reason = reason

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
-import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 from scrapy.crawler import Crawler
 
+from crawler import signals as bersih_signals
+from crawler.run import run_id, safe_name
+
 logger = logging.getLogger(__name__)
-
-
-def new_run_id(spider_name: str, now: datetime | None = None) -> str:
-    """UTC start time, spider and a random suffix: sortable and unique across hosts."""
-    now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%SZ}-{spider_name}-{secrets.token_hex(3)}"
 
 
 class AtomicJsonLines:
@@ -28,12 +25,15 @@ class AtomicJsonLines:
         self.final = final
         self.partial = final.with_name(f".{final.name}.part")
         self.records = 0
+        self.sha256 = hashlib.sha256()
         final.parent.mkdir(parents=True, exist_ok=True)
         # Line-buffered: the partial file shows progress; only commit() makes it final.
         self._fh: IO[str] = self.partial.open("w", encoding="utf-8", newline="\n", buffering=1)
 
     def write(self, record: dict) -> None:
-        self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        self._fh.write(line)
+        self.sha256.update(line.encode("utf-8"))
         self.records += 1
 
     def commit(self) -> None:
@@ -55,7 +55,7 @@ class JsonLinesPipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.output_dir = Path(crawler.settings.get("OUTPUT_DIR"))
-        self.run_id = crawler.settings.get("BERSIH_RUN_ID")
+        self.run_id = ""
         self.started = datetime.now(UTC)
         self.files: dict[str, AtomicJsonLines] = {}
 
@@ -64,11 +64,11 @@ class JsonLinesPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        self.run_id = self.run_id or new_run_id(self.crawler.spider.name, self.started)
+        self.run_id = run_id(self.crawler)
         logger.info("Run %s writing under %s", self.run_id, self.output_dir)
 
     def path_for(self, site: str) -> Path:
-        return self.output_dir / site / f"{self.started:%Y-%m-%d}" / f"{self.run_id}.jsonl"
+        return self.output_dir / safe_name(site) / f"{self.started:%Y-%m-%d}" / f"{self.run_id}.jsonl"
 
     def process_item(self, item):
         if not isinstance(item, dict):
@@ -84,5 +84,11 @@ class JsonLinesPipeline:
         for output in self.files.values():
             output.commit()
             logger.info("Wrote %d records to %s", output.records, output.final)
+            self.crawler.signals.send_catch_log(
+                bersih_signals.output_committed,
+                path=output.final,
+                records=output.records,
+                sha256=output.sha256.hexdigest(),
+            )
         if not self.files:
             logger.warning("Run %s wrote no records", self.run_id)

@@ -11,6 +11,10 @@ ADDONS = {"crawler.addon.Bersih": 0}
 # that tells site owners who runs the crawl and how to reach them.
 BERSIH_CONTACT_URL = "https://github.com/bersih-id/bersih"
 ROBOTSTXT_OBEY = True
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.SharedRobotsTxtMiddleware": 100,
+}
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -24,19 +28,24 @@ RETRY_TIMES = 3
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 
-EXTENSIONS = {"crawler.summary.RunSummary": 0}
+EXTENSIONS = {"crawler.summary.RunSummary": 0, "crawler.ledger.Ledger": 0}
 LOG_FORMATTER = "crawler.logformatter.BersihLogFormatter"
 
 # --- Cleaning and output -----------------------------------------------------
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.dedup.DedupPipeline": 300,
     "pipelines.jsonl.JsonLinesPipeline": 900,
 }
 # Pages larger than this are rejected as "too-large" without being parsed.
 EXTRACT_MAX_BYTES = 10 * 1024 * 1024
 # Records with fewer words are rejected as "too-short".
 VALIDATE_MIN_WORDS = 40
+# Exact duplicates (the same normalised text under another URL): "drop" them, counted
+# as "duplicate" in the manifest, or "mark" them, written with `duplicate_of`.
+DEDUP_ENABLED = True
+DEDUP_ACTION = "drop"
 # Output: OUTPUT_DIR/<site>/<YYYY-MM-DD>/<run-id>.jsonl
 OUTPUT_DIR = "out"
 # A fixed run id (default: UTC start time, spider name and a random suffix).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ import pytest
 from conftest import ROOT, SAMPLE, SAMPLE_DATES, SCRAPY, present, run_scrapy, stat
 from jsonschema import Draft202012Validator
 
+from crawler.ledger import OUTCOMES
 from crawler.quality import gold_pages
 from crawler.replay.server import ReplayServer
 
@@ -72,7 +74,7 @@ def test_sample_crawl_writes_each_article_once_clean_and_valid(replay, tmp_path)
         assert replay.hits.get(url.replace("http://", "http://", 1) + "?page=all") == 1
     assert not any("/tag/" in u or "example.org" in u for u in replay.hits)
     assert any(u.endswith("/robots.txt") for u in replay.hits)
-    assert stat(result.stderr, "dupefilter/filtered") >= 1  # kompas_3 is in the sitemap and the index
+    assert stat(result.stderr, "bersih/discovery/seen_again") == 1  # kompas_3 is in the sitemap and the index
     assert replay.user_agents == {"Bersih/0.1.0 (+https://github.com/bersih-id/bersih)"}
     assert f"Wrote 5 records to {final[0]}" in result.stderr
 
@@ -111,7 +113,7 @@ def test_since_skips_older_articles_and_counts_them(replay, tmp_path):
 def hostile_sample(directory: Path) -> dict[str, str]:
     """A replay folder of bad responses behind a news sitemap; returns url -> expected outcome."""
     real = (ROOT / "corpus" / "pages" / "kompas_6.html").read_bytes().decode("utf-8")
-    base = "http://nasional.kompas.com/read/2020/01/0{}/10000000/kasus-{}"
+    base = "http://nasional.kompas.com/read/2020/01/{:02d}/10000000/kasus-{}"
     cases = {
         "png": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "text/html", "rejected/not-html"),
         "pdf": (b"%PDF-1.4 binary", "application/pdf", "rejected/not-html"),
@@ -121,6 +123,10 @@ def hostile_sample(directory: Path) -> dict[str, str]:
         "cp1252": (real.encode("cp1252", errors="ignore"), "text/html; charset=utf-8", "written"),
         # A layout the Kompas profile does not know (a detik page): cleaned by the generic rules, and noticed.
         "newlayout": ((ROOT / "corpus" / "pages" / "detik_3.html").read_bytes(), "text/html", "written"),
+        # robots.txt disallows this one's path: skipped, never fetched
+        "robots": (real.encode("utf-8"), "text/html", "skipped"),
+        # the same article under another URL: a duplicate of "cp1252"
+        "salinan": (real.encode("utf-8"), "text/html", "duplicate"),
         "noarticle": (b"<html><body><nav><a href='/'>Beranda</a></nav></body></html>", "text/html",
                       "rejected/no-article"),
     }  # fmt: skip
@@ -134,6 +140,8 @@ def hostile_sample(directory: Path) -> dict[str, str]:
         )
         sitemap.append(f"<url><loc>{url}</loc></url>")
         expected[url] = outcome
+    (directory / "robots.txt").write_text("User-agent: *\nDisallow: /read/2020/01/08/\n")
+    lines.append({"url": "http://nasional.kompas.com/robots.txt", "body": "robots.txt"})
     missing = base.format(0, "hilang")
     sitemap.append(f"<url><loc>{missing}</loc></url>")  # not recorded: the server answers 404
     expected[missing] = "http-404"
@@ -172,9 +180,9 @@ def test_bad_pages_are_rejected_by_name_and_the_crawl_goes_on(tmp_path):
         "5 Pernyataan Trump di Pidato Kemenangan Pilpres AS",
         "Merek China “Serbu” Indonesia, Ini Kata Gaikindo",
     ]
-    assert "Profile kompas: no body selector matched on http://nasional.kompas.com/read/2020/01/08/" in log
+    assert "Profile kompas: no body selector matched on http://nasional.kompas.com/read/2020/01/" in log
     assert stat(log, "bersih/layout/no_body_match/kompas") == 2  # and the page with no article
-    for outcome in set(expected.values()) - {"written", "http-404", "failed"}:
+    for outcome in set(expected.values()) - {"written", "http-404", "failed", "skipped", "duplicate"}:
         count = sum(1 for v in expected.values() if v == outcome)
         assert stat(log, f"bersih/{outcome}") == count, outcome
     assert stat(log, "downloader/response_status_count/404") >= 1
@@ -185,6 +193,33 @@ def test_bad_pages_are_rejected_by_name_and_the_crawl_goes_on(tmp_path):
     assert "Sitemap https://www.kompas.com/corrupt.xml.gz cannot be parsed" in log
     assert "Sitemap https://www.kompas.com/broken.xml lists no entry" in log
     assert "Sitemap https://www.kompas.com/empty.xml lists no entry" in log
+
+    # The manifest accounts for every URL, with every outcome present, and the counts add up.
+    (manifest_path,) = out.glob("*.manifest.json")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    counts = manifest["counts"]
+    assert counts["scheduled"] == len(expected) == sum(counts[o] for o in OUTCOMES)
+    assert all(counts[o] > 0 for o in OUTCOMES), counts
+    got = {entry["url"]: entry for entry in manifest["urls"]}
+    assert sorted(got) == sorted(expected)
+    for url, outcome in expected.items():
+        entry = got[url]
+        if outcome.startswith("rejected/"):
+            assert (entry["outcome"], entry["reason"]) == ("rejected", outcome.split("/", 1)[1]), url
+        elif outcome == "http-404":
+            assert entry["outcome"] == "failed" and entry["reason"].startswith("http-404"), url
+    copies = [got[u]["outcome"] for u in expected if u.endswith(("kasus-cp1252", "kasus-salinan"))]
+    assert sorted(copies) == ["duplicate", "written"]
+    assert got[next(u for u in expected if u.endswith("kasus-robots"))]["outcome"] == "skipped"
+    assert got[next(u for u in expected if u.endswith("kasus-giant"))]["outcome"] == "failed"
+    (output,) = outputs(out)[0]
+    assert manifest["outputs"] == [
+        {
+            "path": str(output.relative_to(out)),
+            "records": 2,
+            "sha256": hashlib.sha256(output.read_bytes()).hexdigest(),
+        }
+    ]
 
 
 def test_a_killed_crawl_leaves_no_file_under_a_final_name(tmp_path):

@@ -2,7 +2,8 @@
 
 import json
 
-from pipelines.jsonl import AtomicJsonLines, new_run_id
+from crawler.run import new_run_id, safe_name
+from pipelines.jsonl import AtomicJsonLines
 
 
 def test_final_name_appears_only_on_commit(tmp_path):
@@ -17,6 +18,13 @@ def test_final_name_appears_only_on_commit(tmp_path):
     raw = final.read_text(encoding="utf-8")
     assert "“Serbu”" in raw
     assert [json.loads(line)["n"] for line in raw.splitlines()] == [1, 2]
+
+
+def test_names_from_data_cannot_leave_the_output_folder():
+    for hostile in ("../../etc", "/abs/path", "a\x00b", "x" * 500, "..", ""):
+        name = safe_name(hostile)
+        assert "/" not in name and "\x00" not in name and not name.startswith(".")
+        assert 0 < len(name) <= 120
 
 
 def test_run_ids_sort_by_time_and_do_not_collide():

@@ -9,13 +9,15 @@ from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 from scrapy import Request
-from scrapy.exceptions import UsageError
+from scrapy.exceptions import IgnoreRequest, UsageError
 from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider, Spider
 from twisted.python.failure import Failure
 
+from crawler import signals as bersih_signals
+from crawler.canonical import url_key
 from crawler.items import Page
 from crawler.profiles import Profile
 from crawler.sitemaps import describe_parse_error, report_broken_sitemap
@@ -42,6 +44,7 @@ class ProfileSpider(SitemapSpider):
         self.index_dates = parse_dates(dates) if dates else self._default_dates()
         self.allowed_domains = list(self.profile.domains)
         self._articles = LinkExtractor(allow=self.profile.article_url.pattern)
+        self._scheduled: set[str] = set()
         self.sitemap_entries_seen = 0
 
     def _default_dates(self) -> list[date]:
@@ -75,7 +78,8 @@ class ProfileSpider(SitemapSpider):
             return []
         if not requests and self.sitemap_entries_seen == 0:
             report_broken_sitemap(self.crawler, response.url, "lists no entry (empty or not a sitemap)")
-        return [self.article_request(r.url) if r.callback == self.parse_article else r for r in requests]
+        found = [self.article_request(r.url) if r.callback == self.parse_article else r for r in requests]
+        return [r for r in found if r is not None]
 
     def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
         """Skip entries older than `since`, counting them."""
@@ -100,13 +104,18 @@ class ProfileSpider(SitemapSpider):
                 self.crawler.stats.inc_value("bersih/discovery/older_than_since")
                 continue
             url = response.urljoin(link.strip())
-            if self.profile.owns(url) and self.profile.is_article(url):
-                yield self.article_request(url)
+            if (
+                self.profile.owns(url)
+                and self.profile.is_article(url)
+                and (request := self.article_request(url))
+            ):
+                yield request
 
     def parse_index(self, response: Response) -> Iterable[Request]:
         """An index page: its article links, then its next page."""
         for link in self._articles.extract_links(response):
-            yield self.article_request(link.url)
+            if request := self.article_request(link.url):
+                yield request
         if self.profile.index_next:
             next_page = response.xpath(f"({self.profile.index_next})/@href").get()
             if next_page:
@@ -114,33 +123,59 @@ class ProfileSpider(SitemapSpider):
 
     # --- articles --------------------------------------------------------------
 
-    def article_request(self, url: str) -> Request:
-        """An article, asked for in single-page form; failures are logged and counted."""
+    def article_request(self, url: str) -> Request | None:
+        """An article, asked for in single-page form, once per run (None if already scheduled).
+
+        Scheduling is announced (signals.article_scheduled) so that the manifest accounts for it.
+        """
+        key = url_key(url, self.profile)
+        if key in self._scheduled:
+            self.crawler.stats.inc_value("bersih/discovery/seen_again")
+            return None
+        self._scheduled.add(key)
+        self.crawler.signals.send_catch_log(
+            bersih_signals.article_scheduled, url=url, key=key, site=self.profile.name
+        )
         return Request(
-            self.profile.single_page(url), callback=self.parse_article, errback=self.article_failed
+            self.profile.single_page(url),
+            callback=self.parse_article,
+            errback=self.article_failed,
+            meta={"bersih_article": url, "bersih_key": key},
         )
 
     def article_failed(self, failure: Failure) -> None:
-        """A download error (timeout, reset, size limit, DNS): one clear line and a count."""
-        error = failure.value
+        """An article that could not be fetched: one clear line, a count and its outcome.
+
+        robots.txt and other refusals (IgnoreRequest) are "skipped"; download errors and
+        HTTP error statuses are "failed".
+        """
+        error, request = failure.value, failure.request
         response = getattr(error, "response", None)
         kind = f"http-{response.status}" if isinstance(error, HttpError) else type(error).__name__
-        request = getattr(failure, "request", None)
-        article = request.meta.get("bersih_article") if request is not None else None
-        where = (
-            f"{request.url} (page {len(request.meta['bersih_parts']) + 1} of {article})"
-            if article
-            else (request.url if request is not None else "?")
+        outcome = (
+            "skipped" if isinstance(error, IgnoreRequest) and not isinstance(error, HttpError) else "failed"
         )
-        self.logger.error("Failed %s: %s: %s", where, kind, error)
-        self.crawler.stats.inc_value("bersih/failed")
-        self.crawler.stats.inc_value(f"bersih/failed/{kind}")
+        where = request.url
+        if request.meta.get("bersih_parts"):
+            where += f" (page {len(request.meta['bersih_parts']) + 1} of {request.meta['bersih_article']})"
+        if outcome == "failed":
+            self.logger.error("Failed %s: %s: %s", where, kind, error)
+        else:
+            self.logger.info("Skipped %s: %s: %s", where, kind, error)
+        self.crawler.stats.inc_value(f"bersih/{outcome}")
+        self.crawler.stats.inc_value(f"bersih/{outcome}/{kind}")
+        self.crawler.signals.send_catch_log(
+            bersih_signals.article_outcome,
+            key=request.meta["bersih_key"],
+            outcome=outcome,
+            reason=f"{kind}: {error}",
+        )
 
     def parse_article(self, response: Response) -> Iterable[Page | Request]:
         """Collect the article's pages, then hand them to the pipelines; cleaning is theirs."""
         meta = response.meta
         parts: list[tuple[str, bytes]] = [*meta.get("bersih_parts", []), (response.url, response.body)]
-        article = meta.get("bersih_article") or self.profile.without_single_page(response.url)
+        article = meta["bersih_article"]
         declared = meta.get("bersih_declared") or self._declared_pages(response)
         following = self._next_page(response, [url for url, _ in parts])
         if following:
@@ -148,7 +183,12 @@ class ProfileSpider(SitemapSpider):
                 following,
                 callback=self.parse_article,
                 errback=self.article_failed,
-                meta={"bersih_parts": parts, "bersih_article": article, "bersih_declared": declared},
+                meta={
+                    "bersih_article": article,
+                    "bersih_key": meta["bersih_key"],
+                    "bersih_parts": parts,
+                    "bersih_declared": declared,
+                },
             )
             return
         self.crawler.stats.inc_value("bersih/pages")

@@ -1,0 +1,142 @@
+"""The run manifest: every article URL a run schedules, and what became of it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import scrapy
+import trafilatura
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from crawler import __version__
+from crawler import signals as bersih_signals
+from crawler.canonical import url_key
+from crawler.extract import rules_version
+from crawler.run import run_id
+
+logger = logging.getLogger(__name__)
+
+OUTCOMES = ("written", "skipped", "duplicate", "rejected", "failed")
+# Settings a reader of the manifest needs to judge the run.
+RECORDED_SETTINGS = (
+    "OUTPUT_DIR", "STATE_DIR", "STATE_REFETCH_WINDOW", "VALIDATE_MIN_WORDS", "EXTRACT_MAX_BYTES",
+    "DOWNLOAD_MAXSIZE", "ROBOTSTXT_OBEY", "AUTOTHROTTLE_ENABLED", "REPLAY_DIR", "REPLAY_SERVER",
+)  # fmt: skip
+
+
+class Ledger:
+    """Collects outcomes through signals; writes OUTPUT_DIR/<run-id>.manifest.json atomically at the end.
+
+    `counts` add up: scheduled = written + skipped + duplicate + rejected + failed. A
+    scheduled URL with no outcome when the run ends is recorded as failed ("no outcome"),
+    so that a loss shows rather than hides.
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.output_dir = Path(crawler.settings.get("OUTPUT_DIR"))
+        self.started = datetime.now(UTC)
+        self.urls: dict[str, dict] = {}
+        self.outputs: list[dict] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Ledger:
+        ledger = cls(crawler)
+        crawler.signals.connect(ledger.scheduled, signal=bersih_signals.article_scheduled)
+        crawler.signals.connect(ledger.outcome, signal=bersih_signals.article_outcome)
+        crawler.signals.connect(ledger.committed, signal=bersih_signals.output_committed)
+        crawler.signals.connect(ledger.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ledger.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ledger.spider_closed, signal=signals.spider_closed)
+        return ledger
+
+    # --- signal handlers -------------------------------------------------------
+
+    def scheduled(self, url: str, key: str, site: str) -> None:
+        self.urls.setdefault(key, {"url": url, "site": site, "outcome": None})
+
+    def outcome(self, key: str, outcome: str, reason: str = "") -> None:
+        entry = self.urls.setdefault(key, {"url": key, "site": None, "outcome": None})
+        if entry["outcome"] is None:  # the first outcome stands
+            entry["outcome"], entry["reason"] = outcome, reason
+
+    def item_scraped(self, item, response, spider) -> None:
+        if isinstance(item, dict) and item.get("url"):
+            self.outcome(url_key(item["url"]), "written")
+
+    def item_dropped(self, item, response, exception, spider) -> None:
+        url = getattr(exception, "url", None) or (item.get("url") if isinstance(item, dict) else None)
+        url = url or getattr(item, "url", None)
+        if url:
+            kind = getattr(exception, "outcome", "rejected")
+            reason = getattr(exception, "reason", "") or str(exception)
+            self.outcome(url_key(url), kind, reason)
+
+    def committed(self, path: Path, records: int, sha256: str) -> None:
+        self.outputs.append(
+            {"path": str(path.relative_to(self.output_dir)), "records": records, "sha256": sha256}
+        )
+
+    # --- the manifest ----------------------------------------------------------
+
+    def manifest(self, reason: str) -> dict:
+        for entry in self.urls.values():
+            if entry["outcome"] is None:
+                entry["outcome"], entry["reason"] = "failed", "no outcome recorded (run stopped before it)"
+        counts = Counter(entry["outcome"] for entry in self.urls.values())
+        per_site: dict[str, Counter] = {}
+        for entry in self.urls.values():
+            per_site.setdefault(entry["site"] or "?", Counter())[entry["outcome"]] += 1
+        settings = self.crawler.settings
+        spider = self.crawler.spider
+        return {
+            "run_id": run_id(self.crawler),
+            "spider": spider.name,
+            "finish_reason": reason,
+            "started_at": self.started.isoformat(timespec="seconds"),
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "versions": {
+                "bersih": __version__,
+                "rules": rules_version(getattr(spider, "profile", None)),
+                "scrapy": scrapy.__version__,
+                "trafilatura": trafilatura.__version__,
+                "python": platform.python_version(),
+            },
+            "settings": {name: settings.get(name) for name in RECORDED_SETTINGS},
+            "arguments": {k: getattr(spider, k) for k in ("since", "index_dates") if hasattr(spider, k)},
+            "counts": {"scheduled": len(self.urls), **{o: counts.get(o, 0) for o in OUTCOMES}},
+            "sites": {
+                site: {"scheduled": sum(c.values()), **{o: c.get(o, 0) for o in OUTCOMES}}
+                for site, c in sorted(per_site.items())
+            },
+            "outputs": self.outputs,
+            "urls": [{"key": key, **entry} for key, entry in sorted(self.urls.items())],
+        }
+
+    def spider_closed(self, spider, reason: str) -> None:
+        manifest = self.manifest(reason)
+        path = self.output_dir / f"{manifest['run_id']}.manifest.json"
+        write_atomically(path, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
+        counts = manifest["counts"]
+        logger.info(
+            "Manifest %s: %d scheduled = %d written + %d skipped + %d duplicate + %d rejected + %d failed",
+            path, counts["scheduled"], *(counts[o] for o in OUTCOMES),
+        )  # fmt: skip
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write under a temporary name, flush to disk, rename: the final name means complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.part")
+    with partial.open("w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(partial, path)

@@ -1,0 +1,10 @@
+"""Bersih's own Scrapy signals: how components report what became of each article URL."""
+
+# Sent by spiders when they schedule an article: (url, key, site).
+article_scheduled = object()
+# Sent for an outcome that is not an item passing the pipelines: (key, outcome, reason).
+# outcome is one of "skipped" and "failed"; items report "written", "rejected",
+# "duplicate" and "skipped" through item_scraped and item_dropped.
+article_outcome = object()
+# Sent by the writer when an output file is complete under its final name: (path, records, sha256).
+output_committed = object()
