@@ -24,9 +24,7 @@ install-test: $(VENV)/.installed-test
 # Crawl the recorded Kompas sample through the local replay server; no network needed.
 demo: install
 	$(BIN)/scrapy crawl kompas $(DEMO_ARGS) -s OUTPUT_DIR=out
-	@latest=$$(find out -name '*.jsonl' -newer $(VENV)/.installed -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2); \
-	  test -n "$$latest" || { echo "demo: no output written; see the log above" >&2; exit 1; }; \
-	  echo; echo "Demo output: $$latest ($$(wc -l < $$latest) records)"
+	@echo; $(BIN)/python -m crawler.report out
 
 test: install-test
 	$(BIN)/ruff check .
@@ -37,4 +35,4 @@ lint: install-test
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf out .pytest_cache .ruff_cache
+	rm -rf out state .pytest_cache .ruff_cache

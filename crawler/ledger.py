@@ -62,10 +62,14 @@ class Ledger:
     def scheduled(self, url: str, key: str, site: str) -> None:
         self.urls.setdefault(key, {"url": url, "site": site, "outcome": None})
 
-    def outcome(self, key: str, outcome: str, reason: str = "") -> None:
+    def outcome(
+        self, key: str, outcome: str, reason: str = "", detail: str = "", provisional: bool = False
+    ) -> None:
         entry = self.urls.setdefault(key, {"url": key, "site": None, "outcome": None})
-        if entry["outcome"] is None:  # the first outcome stands
-            entry["outcome"], entry["reason"] = outcome, reason
+        if entry["outcome"] is None or entry.pop("provisional", False):  # the first final outcome stands
+            entry.update(outcome=outcome, reason=reason, detail=detail)
+            if provisional:
+                entry["provisional"] = True
 
     def item_scraped(self, item, response, spider) -> None:
         if isinstance(item, dict) and item.get("url"):
@@ -77,7 +81,7 @@ class Ledger:
         if url:
             kind = getattr(exception, "outcome", "rejected")
             reason = getattr(exception, "reason", "") or str(exception)
-            self.outcome(url_key(url), kind, reason)
+            self.outcome(url_key(url), kind, reason, getattr(exception, "detail", ""))
 
     def committed(self, path: Path, records: int, sha256: str) -> None:
         self.outputs.append(
@@ -88,8 +92,11 @@ class Ledger:
 
     def manifest(self, reason: str) -> dict:
         for entry in self.urls.values():
+            entry.pop("provisional", None)
             if entry["outcome"] is None:
-                entry["outcome"], entry["reason"] = "failed", "no outcome recorded (run stopped before it)"
+                entry.update(
+                    outcome="failed", reason="no-outcome", detail="the run stopped before this URL ended"
+                )
         counts = Counter(entry["outcome"] for entry in self.urls.values())
         per_site: dict[str, Counter] = {}
         for entry in self.urls.values():

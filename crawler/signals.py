@@ -2,7 +2,8 @@
 
 # Sent by spiders when they schedule an article: (url, key, site).
 article_scheduled = object()
-# Sent for an outcome that is not an item passing the pipelines: (key, outcome, reason).
+# Sent for an outcome that is not an item passing the pipelines: (key, outcome, reason, detail,
+# provisional). A provisional outcome gives way to a later one for the same key.
 # outcome is one of "skipped" and "failed"; items report "written", "rejected",
 # "duplicate" and "skipped" through item_scraped and item_dropped.
 article_outcome = object()

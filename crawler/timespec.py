@@ -9,14 +9,21 @@ _DURATION = re.compile(r"^(\d+)\s*([mhdw])$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
+def parse_duration(value: str) -> timedelta:
+    """A duration such as 30m, 6h, 2d or 1w."""
+    match = _DURATION.match(str(value).strip())
+    if not match:
+        raise ValueError(f"{value!r} is not a duration: use 30m, 6h, 2d or 1w")
+    return timedelta(**{_UNITS[match[2].lower()]: int(match[1])})
+
+
 def parse_since(value: str | None, now: datetime | None = None) -> datetime | None:
     """A cut-off time from a duration (6h, 2d, 1w) or an ISO date or time."""
     if not value:
         return None
     now = now or datetime.now(UTC)
-    match = _DURATION.match(value.strip())
-    if match:
-        return now - timedelta(**{_UNITS[match[2].lower()]: int(match[1])})
+    if _DURATION.match(value.strip()):
+        return now - parse_duration(value)
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler.canonical import url_key
+from crawler.state import state_for
 from pipelines.errors import Rejected
 
 ACTIONS = ("drop", "mark")
@@ -14,10 +16,14 @@ class Duplicate(Rejected):
     """A record dropped as a copy of another; the manifest counts it as "duplicate"."""
 
     outcome = "duplicate"
+    log_level = "INFO"
 
 
 class DedupPipeline:
-    """Drop (DEDUP_ACTION=drop) or mark with `duplicate_of` (mark) records already seen by content_hash."""
+    """Drop (DEDUP_ACTION=drop) or mark with `duplicate_of` (mark) records whose text another URL gave.
+
+    Within the run by content_hash; across runs through the state store.
+    """
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -25,6 +31,7 @@ class DedupPipeline:
         if self.action not in ACTIONS:
             raise NotConfigured(f"DEDUP_ACTION must be one of {', '.join(ACTIONS)}, not {self.action!r}")
         self.first_url: dict[str, str] = {}
+        self.store = state_for(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
@@ -36,6 +43,11 @@ class DedupPipeline:
         if not isinstance(item, dict):
             return item
         original = self.first_url.setdefault(item["content_hash"], item["url"])
+        if original == item["url"] and self.store is not None:
+            # written by an earlier run under another URL?
+            original = (
+                self.store.url_with_hash(item["content_hash"], other_than=url_key(item["url"])) or original
+            )
         if original == item["url"]:
             return item
         self.crawler.stats.inc_value("bersih/duplicate")

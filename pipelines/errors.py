@@ -11,9 +11,10 @@ class Rejected(DropItem):
     outcome = "rejected"  # what the manifest records
 
     def __init__(self, reason: str, url: str, detail: str = ""):
-        super().__init__(f"rejected ({reason}): {url}" + (f": {detail}" if detail else ""))
+        super().__init__(f"{self.outcome} ({reason}): {url}" + (f": {detail}" if detail else ""))
         self.reason = reason
         self.url = url
+        self.detail = detail
 
 
 def count_rejection(stats, error: Rejected) -> None:

@@ -14,6 +14,7 @@ from scrapy.crawler import Crawler
 
 from crawler import signals as bersih_signals
 from crawler.run import run_id, safe_name
+from crawler.state import state_for
 
 logger = logging.getLogger(__name__)
 
@@ -36,17 +37,26 @@ class AtomicJsonLines:
         self.sha256.update(line.encode("utf-8"))
         self.records += 1
 
-    def commit(self) -> None:
-        """Flush to disk, then rename: the final name appears only with complete content."""
+    def prepare(self) -> None:
+        """Flush the complete content to disk, still under the temporary name."""
         self._fh.flush()
         os.fsync(self._fh.fileno())
         self._fh.close()
+
+    def commit(self) -> None:
+        """Flush to disk, then rename: the final name appears only with complete content."""
+        self.prepare()
         os.replace(self.partial, self.final)
-        directory = os.open(self.final.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        sync_directory(self.final.parent)
+
+
+def sync_directory(directory: Path) -> None:
+    """Make a rename in this folder durable."""
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 class JsonLinesPipeline:
@@ -81,8 +91,20 @@ class JsonLinesPipeline:
         return item
 
     def close_spider(self) -> None:
+        store = state_for(self.crawler)
+        if store is None:
+            for output in self.files.values():
+                output.commit()
+        else:
+            # The state's transaction is the commit point: it records the articles and the
+            # renames due; the renames follow, and a run killed in between finishes them next time.
+            for output in self.files.values():
+                output.prepare()
+            store.commit(store.pending, [(o.partial, o.final) for o in self.files.values()], self.run_id)
+            store.finish_renames()
+            for output in self.files.values():
+                sync_directory(output.final.parent)
         for output in self.files.values():
-            output.commit()
             logger.info("Wrote %d records to %s", output.records, output.final)
             self.crawler.signals.send_catch_log(
                 bersih_signals.output_committed,
@@ -91,4 +113,4 @@ class JsonLinesPipeline:
                 sha256=output.sha256.hexdigest(),
             )
         if not self.files:
-            logger.warning("Run %s wrote no records", self.run_id)
+            logger.info("Run %s wrote no records", self.run_id)

@@ -36,12 +36,20 @@ ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
     "pipelines.dedup.DedupPipeline": 300,
+    "pipelines.state.StatePipeline": 800,
     "pipelines.jsonl.JsonLinesPipeline": 900,
 }
 # Pages larger than this are rejected as "too-large" without being parsed.
 EXTRACT_MAX_BYTES = 10 * 1024 * 1024
 # Records with fewer words are rejected as "too-short".
 VALIDATE_MIN_WORDS = 40
+# Cross-run state (SQLite under STATE_DIR): a run writes only what is new or changed.
+# Articles published within STATE_REFETCH_WINDOW are fetched again to catch updates;
+# older ones only when their sitemap lastmod moves.
+STATE_ENABLED = True
+STATE_DIR = "state"
+STATE_REFETCH_WINDOW = "2d"
+
 # Exact duplicates (the same normalised text under another URL): "drop" them, counted
 # as "duplicate" in the manifest, or "mark" them, written with `duplicate_of`.
 DEDUP_ENABLED = True

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,13 @@ def corpus() -> list[GoldPage]:
 
 
 def run_scrapy(*args: str, timeout: int = 180, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    """Run a real `scrapy` command in the project, as a user would."""
+    """Run a real `scrapy` command in the project, as a user would.
+
+    Each crawl gets a state store of its own unless the test gives STATE_DIR.
+    """
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if args and args[0] == "crawl" and not any(a.startswith("STATE_DIR=") for a in args):
+        args = (*args, "-s", f"STATE_DIR={tempfile.mkdtemp(prefix='bersih-state-')}")
     return subprocess.run([*SCRAPY, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 

@@ -207,7 +207,7 @@ def test_bad_pages_are_rejected_by_name_and_the_crawl_goes_on(tmp_path):
         if outcome.startswith("rejected/"):
             assert (entry["outcome"], entry["reason"]) == ("rejected", outcome.split("/", 1)[1]), url
         elif outcome == "http-404":
-            assert entry["outcome"] == "failed" and entry["reason"].startswith("http-404"), url
+            assert (entry["outcome"], entry["reason"]) == ("failed", "http-404"), url
     copies = [got[u]["outcome"] for u in expected if u.endswith(("kasus-cp1252", "kasus-salinan"))]
     assert sorted(copies) == ["duplicate", "written"]
     assert got[next(u for u in expected if u.endswith("kasus-robots"))]["outcome"] == "skipped"
@@ -236,6 +236,7 @@ def test_a_killed_crawl_leaves_no_file_under_a_final_name(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     crawl = subprocess.Popen(
         [*SCRAPY, "crawl", "kompas", "-s", f"REPLAY_DIR={sample}", "-s", f"OUTPUT_DIR={out}",
+         "-s", f"STATE_DIR={tmp_path / 'state'}",
          "-s", "DOWNLOAD_TIMEOUT=120", "-a", f"dates={SAMPLE_DATES}"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -270,6 +271,7 @@ profile = load_profile(Path(sys.argv[1]), strict=False)
 settings = get_project_settings()
 settings.set("REPLAY_DIR", sys.argv[2], priority="cmdline")
 settings.set("OUTPUT_DIR", sys.argv[3], priority="cmdline")
+settings.set("STATE_DIR", sys.argv[4], priority="cmdline")
 process = CrawlerProcess(settings)
 process.crawl(spider_for(profile, "__main__"), dates="2016-02-16,2016-02-23")
 process.start()
@@ -283,7 +285,7 @@ def test_a_profile_with_a_bad_selector_still_crawls_with_the_generic_rules(tmp_p
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        [sys.executable, "-c", CRAWL_WITH_PROFILE, str(broken), str(SAMPLE), str(out)],
+        [sys.executable, "-c", CRAWL_WITH_PROFILE, *map(str, (broken, SAMPLE, out, tmp_path / "state"))],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     log = result.stderr

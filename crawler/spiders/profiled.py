@@ -21,6 +21,7 @@ from crawler.canonical import url_key
 from crawler.items import Page
 from crawler.profiles import Profile
 from crawler.sitemaps import describe_parse_error, report_broken_sitemap
+from crawler.state import state_for
 from crawler.timespec import parse_dates, parse_since
 
 # A chain of "next page" links longer than this is a loop, not an article.
@@ -45,6 +46,8 @@ class ProfileSpider(SitemapSpider):
         self.allowed_domains = list(self.profile.domains)
         self._articles = LinkExtractor(allow=self.profile.article_url.pattern)
         self._scheduled: set[str] = set()
+        self._skipped: set[str] = set()  # scheduled, and skipped unfetched as unchanged
+        self._lastmods: dict[str, str] = {}  # sitemap loc -> lastmod, while a sitemap is read
         self.sitemap_entries_seen = 0
 
     def _default_dates(self) -> list[date]:
@@ -78,7 +81,12 @@ class ProfileSpider(SitemapSpider):
             return []
         if not requests and self.sitemap_entries_seen == 0:
             report_broken_sitemap(self.crawler, response.url, "lists no entry (empty or not a sitemap)")
-        found = [self.article_request(r.url) if r.callback == self.parse_article else r for r in requests]
+        found = [
+            self.article_request(r.url, self._lastmods.pop(r.url, None))
+            if r.callback == self.parse_article
+            else r
+            for r in requests
+        ]
         return [r for r in found if r is not None]
 
     def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
@@ -88,6 +96,8 @@ class ProfileSpider(SitemapSpider):
             if self.since and _older(entry.get("lastmod"), self.since):
                 self.crawler.stats.inc_value("bersih/discovery/older_than_since")
                 continue
+            if entry.get("lastmod"):
+                self._lastmods[entry["loc"]] = entry["lastmod"]
             yield entry
 
     def parse_feed(self, response: Response) -> Iterable[Request]:
@@ -107,7 +117,7 @@ class ProfileSpider(SitemapSpider):
             if (
                 self.profile.owns(url)
                 and self.profile.is_article(url)
-                and (request := self.article_request(url))
+                and (request := self.article_request(url, published))
             ):
                 yield request
 
@@ -123,19 +133,45 @@ class ProfileSpider(SitemapSpider):
 
     # --- articles --------------------------------------------------------------
 
-    def article_request(self, url: str) -> Request | None:
-        """An article, asked for in single-page form, once per run (None if already scheduled).
+    def article_request(self, url: str, lastmod: str | None = None) -> Request | None:
+        """An article, asked for in single-page form, once per run (None if not to be fetched).
 
-        Scheduling is announced (signals.article_scheduled) so that the manifest accounts for it.
+        Scheduling is announced (signals.article_scheduled) so that the manifest accounts for
+        it. An article the state store knows unchanged is skipped without being fetched; the
+        skip is provisional, as the same article may turn up again in this run (a sitemap
+        after an index page) with a lastmod that shows a change, and is fetched then.
         """
         key = url_key(url, self.profile)
+        store = state_for(self.crawler)
+        if store is not None and lastmod:
+            store.lastmods[key] = lastmod
+        now = datetime.now(UTC)
         if key in self._scheduled:
+            if key in self._skipped and store is not None and store.skip_reason(key, lastmod, now) is None:
+                self._skipped.discard(key)
+                return self._fetch(url, key)
             self.crawler.stats.inc_value("bersih/discovery/seen_again")
             return None
         self._scheduled.add(key)
         self.crawler.signals.send_catch_log(
             bersih_signals.article_scheduled, url=url, key=key, site=self.profile.name
         )
+        reason = store.skip_reason(key, lastmod, now) if store is not None else None
+        if reason:
+            self._skipped.add(key)
+            self.crawler.stats.inc_value("bersih/skipped/unchanged")
+            self.crawler.signals.send_catch_log(
+                bersih_signals.article_outcome,
+                key=key,
+                outcome="skipped",
+                reason="unchanged",
+                detail=reason,
+                provisional=True,
+            )
+            return None
+        return self._fetch(url, key)
+
+    def _fetch(self, url: str, key: str) -> Request:
         return Request(
             self.profile.single_page(url),
             callback=self.parse_article,
@@ -168,7 +204,8 @@ class ProfileSpider(SitemapSpider):
             bersih_signals.article_outcome,
             key=request.meta["bersih_key"],
             outcome=outcome,
-            reason=f"{kind}: {error}",
+            reason=kind,
+            detail=str(error),
         )
 
     def parse_article(self, response: Response) -> Iterable[Page | Request]:

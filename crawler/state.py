@@ -1,0 +1,249 @@
+"""Cross-run state in SQLite: what each article was when last written, so runs add only what is new."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+DATABASE_NAME = "bersih.sqlite3"
+LOCK_NAME = "bersih.lock"
+SCHEMA_VERSION = "1"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    key TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    site TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    lastmod TEXT,
+    etag TEXT,
+    published TEXT,
+    content_hash TEXT,
+    revision INTEGER NOT NULL DEFAULT 0,
+    run_id TEXT
+);
+CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (content_hash);
+-- Output files whose records are committed here but whose rename may not have happened.
+CREATE TABLE IF NOT EXISTS pending_renames (partial TEXT PRIMARY KEY, final TEXT NOT NULL);
+"""
+
+
+class StateError(RuntimeError):
+    """A state store that cannot be used; the message gives the path and what to do."""
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the store remembers of one article."""
+
+    key: str
+    url: str
+    first_seen: str
+    lastmod: str | None
+    published: str | None
+    content_hash: str | None
+    revision: int
+
+
+@dataclass(frozen=True)
+class Written:
+    """A record about to be committed: the state it leaves behind."""
+
+    key: str
+    url: str
+    site: str
+    content_hash: str
+    revision: int
+    published: str | None
+    lastmod: str | None
+
+
+class StateStore:
+    """One SQLite file under STATE_DIR, held by one run at a time (a lock file says which)."""
+
+    def __init__(self, directory: Path, refetch_window: timedelta):
+        self.directory = directory
+        self.path = directory / DATABASE_NAME
+        self.refetch_window = refetch_window
+        self.lastmods: dict[str, str] = {}  # key -> sitemap or feed lastmod seen in this run
+        self.pending: list[Written] = []  # records passed on to the writer, committed with its files
+        directory.mkdir(parents=True, exist_ok=True)
+        self._lock = self._take_lock(directory / LOCK_NAME)
+        self._db = self._open()
+
+    # --- opening ---------------------------------------------------------------
+
+    @staticmethod
+    def _take_lock(path: Path):
+        handle = path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise StateError(
+                f"{path} is held by {holder}: another Bersih run is using this state. Two runs on one "
+                "state would fetch and write the same articles twice, so this one stops. Wait for the "
+                "other run, or give this one its own state with -s STATE_DIR=…"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        return handle
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self.path, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            check = db.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(check)
+            db.executescript(SCHEMA)
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        except sqlite3.DatabaseError as exc:
+            raise StateError(
+                f"{self.path} is not a usable state database ({exc}). Move it aside (for example to "
+                f"{self.path}.corrupt) and run again: a new state will be made, and every article will be "
+                "fetched and written once more."
+            ) from exc
+        return db
+
+    def close(self) -> None:
+        self._db.close()
+        fcntl.flock(self._lock, fcntl.LOCK_UN)
+        self._lock.close()
+
+    # --- reading ---------------------------------------------------------------
+
+    def known(self, key: str) -> Known | None:
+        row = self._db.execute(
+            "SELECT key, url, first_seen, lastmod, published, content_hash, revision "
+            "FROM articles WHERE key = ?",
+            (key,),
+        ).fetchone()
+        return Known(*row) if row else None
+
+    def url_with_hash(self, content_hash: str, other_than: str) -> str | None:
+        """The URL of another written article with this exact text."""
+        row = self._db.execute(
+            "SELECT url FROM articles WHERE content_hash = ? AND key != ? LIMIT 1", (content_hash, other_than)
+        ).fetchone()
+        return row[0] if row else None
+
+    def skip_reason(self, key: str, lastmod: str | None, now: datetime) -> str | None:
+        """Why an already written article need not be fetched again, or None to fetch it.
+
+        Articles published (or first seen) inside the refetch window are always fetched again,
+        as they may still change; older ones only when their sitemap lastmod moved.
+        """
+        known = self.known(key)
+        if known is None or known.content_hash is None:
+            return None
+        recent = _parse(known.published or known.first_seen)
+        if recent and now - recent < self.refetch_window:
+            return None
+        if lastmod and lastmod != known.lastmod:
+            return None
+        if lastmod:
+            return f"sitemap lastmod {lastmod} as when written"
+        return "written before, and older than the refetch window"
+
+    # --- writing ---------------------------------------------------------------
+
+    def commit(self, written: list[Written], renames: list[tuple[Path, Path]], run_id: str) -> None:
+        """Record written articles and the output renames due, in one transaction."""
+        now = _now()
+        with self._transaction():
+            for w in written:
+                self._db.execute(
+                    """INSERT INTO articles (key, url, site, first_seen, last_seen, lastmod, published,
+                                             content_hash, revision, run_id)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (key) DO UPDATE SET url = excluded.url, last_seen = excluded.last_seen,
+                           lastmod = COALESCE(excluded.lastmod, lastmod), published = excluded.published,
+                           content_hash = excluded.content_hash, revision = excluded.revision,
+                           run_id = excluded.run_id""",
+                    (
+                        w.key,
+                        w.url,
+                        w.site,
+                        now,
+                        now,
+                        w.lastmod,
+                        w.published,
+                        w.content_hash,
+                        w.revision,
+                        run_id,
+                    ),
+                )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO pending_renames VALUES (?, ?)", [(str(p), str(f)) for p, f in renames]
+            )
+
+    def finish_renames(self) -> int:
+        """Rename committed outputs still under their temporary names (after a kill); return how many."""
+        done = 0
+        for partial, final in self._db.execute("SELECT partial, final FROM pending_renames").fetchall():
+            if Path(partial).exists():
+                os.replace(partial, final)
+                done += 1
+            self._db.execute("DELETE FROM pending_renames WHERE partial = ?", (partial,))
+        return done
+
+    def _transaction(self):
+        db = self._db
+
+        class _Tx:
+            def __enter__(self):
+                db.execute("BEGIN IMMEDIATE")
+
+            def __exit__(self, kind, value, tb):
+                db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+        return _Tx()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _parse(stamp: str | None) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(stamp) if stamp else None
+    except ValueError:
+        return None
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def state_for(crawler: Crawler) -> StateStore | None:
+    """The run's state store (one per crawler, opened on first use), or None when STATE_ENABLED is off."""
+    if not crawler.settings.getbool("STATE_ENABLED"):
+        return None
+    store = getattr(crawler, "_bersih_state", None)
+    if store is None:
+        from crawler.timespec import parse_duration
+
+        store = StateStore(
+            Path(crawler.settings.get("STATE_DIR")),
+            parse_duration(crawler.settings.get("STATE_REFETCH_WINDOW")),
+        )
+        crawler._bersih_state = store
+        renamed = store.finish_renames()
+        if renamed:
+            logger.warning(
+                "State %s: finished %d output renames an interrupted run had committed", store.path, renamed
+            )
+    return store

@@ -1,0 +1,161 @@
+"""Scheduled runs: only what is new is written, every URL is accounted for, state is never silently lost."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLE, SAMPLE_DATES, run_scrapy
+from test_crawl import outputs, records
+
+from crawler.ledger import OUTCOMES
+from crawler.state import StateError, StateStore, Written
+
+
+def crawl(replay: Path, out: Path, state: Path, *extra: str):
+    result = run_scrapy(
+        "crawl", "kompas", "-s", f"REPLAY_DIR={replay}", "-s", f"OUTPUT_DIR={out}",
+        "-s", f"STATE_DIR={state}", "-a", f"dates={SAMPLE_DATES}", *extra,
+    )  # fmt: skip
+    return result
+
+
+def manifests(out: Path) -> list[dict]:
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(out.glob("*.manifest.json"))]
+
+
+def own_sample(tmp_path: Path) -> Path:
+    """A copy of the demo sample whose pages can be changed between runs."""
+    replay = tmp_path / "replay"
+    shutil.copytree(SAMPLE, replay)
+    entries = [json.loads(line) for line in (replay / "responses.jsonl").read_text().splitlines()]
+    for entry in entries:
+        if entry.get("body", "").startswith("../"):
+            name = Path(entry["body"]).name
+            shutil.copy((SAMPLE / entry["body"]).resolve(), replay / name)
+            entry["body"] = name
+    (replay / "responses.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))
+    return replay
+
+
+def test_second_run_writes_nothing_and_counts_every_article_as_skipped(tmp_path):
+    out, state = tmp_path / "out", tmp_path / "state"
+    first = crawl(SAMPLE, out, state)
+    assert first.returncode == 0, first.stderr[-3000:]
+    second = crawl(SAMPLE, out, state)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert len(records(outputs(out)[0])) == 5  # all from the first run
+    runs = manifests(out)
+    assert [m["counts"]["written"] for m in runs] == [5, 0] or [m["counts"]["written"] for m in runs] == [
+        0,
+        5,
+    ]
+    last = max(runs, key=lambda m: m["started_at"] + m["run_id"])
+    assert last["counts"] == {
+        "scheduled": 5,
+        "written": 0,
+        "skipped": 5,
+        "duplicate": 0,
+        "rejected": 0,
+        "failed": 0,
+    }
+    assert {entry["reason"] for entry in last["urls"]} <= {"unchanged", "content-unchanged"}
+    for manifest in runs:
+        counts = manifest["counts"]
+        assert counts["scheduled"] == sum(counts[o] for o in OUTCOMES)
+
+
+def test_a_changed_article_is_written_again_as_a_new_revision(tmp_path):
+    replay, out, state = own_sample(tmp_path), tmp_path / "out", tmp_path / "state"
+    assert crawl(replay, out, state).returncode == 0
+    (first_file,) = outputs(out)[0]
+    before = {r["url"]: r for r in records([first_file])}
+    # The outlet updates kompas_3 and its sitemap lastmod.
+    page = replay / "kompas_3.html"
+    gold = json.loads((ROOT / "corpus" / "gold" / "kompas_3.json").read_text(encoding="utf-8"))
+    sentence = gold["with"][1].encode("utf-8")
+    assert sentence in page.read_bytes()
+    page.write_bytes(
+        page.read_bytes().replace(sentence, sentence + b" Pemerintah akan mengumumkan hasilnya pekan depan.")
+    )
+    sitemap = replay / "sitemap-news.xml"
+    sitemap.write_text(sitemap.read_text().replace("2016-02-16T14:38:23+07:00", "2016-02-17T08:00:00+07:00"))
+    result = crawl(replay, out, state)
+    assert result.returncode == 0, result.stderr[-3000:]
+    new_files = [f for f in outputs(out)[0] if f != first_file]
+    (changed,) = records(new_files)
+    assert changed["revision"] == 2
+    assert changed["previous_content_hash"] == before[changed["url"]]["content_hash"]
+    assert changed["content_hash"] != before[changed["url"]]["content_hash"]
+    assert "pekan depan" in changed["text"]
+    last = max(manifests(out), key=lambda m: m["started_at"] + m["run_id"])
+    assert last["counts"]["written"] == 1 and last["counts"]["skipped"] == 4
+
+
+def test_the_same_text_under_a_new_url_in_a_later_run_is_a_duplicate(tmp_path):
+    replay, out, state = own_sample(tmp_path), tmp_path / "out", tmp_path / "state"
+    assert crawl(replay, out, state).returncode == 0
+    copy = "http://nasional.kompas.com/read/2016/02/16/99999999/salinan.menteri.yuddy"
+    index = replay / "indeks-2016-02-23.html"
+    index.write_text(
+        index.read_text().replace(
+            "</div>\n  <a", f'<a class="article__link" href="{copy}">x</a></div>\n  <a', 1
+        )
+    )
+    with (replay / "responses.jsonl").open("a") as fh:
+        fh.write(
+            json.dumps(
+                {"url": copy + "?page=all", "body": "kompas_3.html", "headers": {"Content-Type": "text/html"}}
+            )
+            + "\n"
+        )
+    result = crawl(replay, out, state)
+    assert result.returncode == 0, result.stderr[-3000:]
+    last = max(manifests(out), key=lambda m: m["started_at"] + m["run_id"])
+    entry = next(e for e in last["urls"] if e["url"] == copy)
+    assert entry["outcome"] == "duplicate"
+    assert entry["reason"] == "exact-duplicate"
+    assert "Menteri.Yuddy" in entry["detail"]
+
+
+def test_a_second_run_on_the_same_state_refuses_to_start(tmp_path):
+    state = tmp_path / "state"
+    holder = StateStore(state, timedelta(days=2))
+    try:
+        result = crawl(SAMPLE, tmp_path / "out", state)
+    finally:
+        holder.close()
+    assert result.returncode != 0
+    assert "another Bersih run is using this state" in result.stderr
+    assert outputs(tmp_path / "out")[0] == []
+
+
+def test_a_corrupt_state_file_is_named_with_the_way_out(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "bersih.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StateError, match=r"not a usable state database.*Move it aside"):
+        StateStore(state, timedelta(days=2))
+    result = crawl(SAMPLE, tmp_path / "out", state)
+    assert result.returncode != 0
+    assert f"{state / 'bersih.sqlite3'} is not a usable state database" in result.stderr
+
+
+def test_renames_committed_before_a_kill_are_finished_by_the_next_run(tmp_path):
+    store = StateStore(tmp_path / "state", timedelta(days=2))
+    partial, final = tmp_path / ".run.jsonl.part", tmp_path / "run.jsonl"
+    partial.write_text('{"url": "x"}\n')
+    written = Written(
+        "kompas.com/read/1", "https://kompas.com/read/1", "kompas", "sha256:" + "0" * 64, 1, None, None
+    )
+    store.commit([written], [(partial, final)], "run-1")
+    store.close()  # killed here: committed, not renamed
+    assert partial.exists() and not final.exists()
+    again = StateStore(tmp_path / "state", timedelta(days=2))
+    assert again.finish_renames() == 1
+    assert final.read_text() == '{"url": "x"}\n' and not partial.exists()
+    assert again.known("kompas.com/read/1").content_hash == "sha256:" + "0" * 64
+    again.close()
