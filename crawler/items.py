@@ -18,3 +18,5 @@ class Page:
     # A multi-page article: the bodies of pages 2..n, and the page count the article declares.
     more_bodies: list[bytes] = field(default_factory=list, repr=False)
     declared_pages: int | None = None
+    # When the page was fetched, if not now (pages read back from a WARC archive).
+    crawled_at: str | None = None

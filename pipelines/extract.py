@@ -66,4 +66,5 @@ class ExtractPipeline:
                 reason = "no-article" if number == 1 else "incomplete-article"
                 raise Rejected(reason, item.url, f"no article text found on page {number} of {pages}")
             records.append(record)
-        return stitch(records) if len(records) > 1 else records[0]
+        record = stitch(records) if len(records) > 1 else records[0]
+        return {**record, "crawled_at": item.crawled_at} if item.crawled_at else record

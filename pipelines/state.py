@@ -28,7 +28,7 @@ class StatePipeline:
     def from_crawler(cls, crawler: Crawler) -> StatePipeline:
         store = state_for(crawler)
         if store is None:
-            raise NotConfigured("STATE_ENABLED is off")
+            raise NotConfigured  # switched off: nothing to warn about
         return cls(crawler, store)
 
     def process_item(self, item):

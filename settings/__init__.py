@@ -28,7 +28,7 @@ RETRY_TIMES = 3
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 
-EXTENSIONS = {"crawler.summary.RunSummary": 0, "crawler.ledger.Ledger": 0}
+EXTENSIONS = {"crawler.summary.RunSummary": 0, "crawler.ledger.Ledger": 0, "crawler.warc.WarcArchive": 0}
 LOG_FORMATTER = "crawler.logformatter.BersihLogFormatter"
 
 # --- Cleaning and output -----------------------------------------------------
@@ -58,6 +58,11 @@ DEDUP_ACTION = "drop"
 OUTPUT_DIR = "out"
 # A fixed run id (default: UTC start time, spider name and a random suffix).
 BERSIH_RUN_ID = None
+
+# Every fetched response is archived to WARC_DIR/<run-id>.warc.gz (default OUTPUT_DIR/warc),
+# so that `scrapy reprocess` can rebuild the corpus with newer rules and no network.
+WARC_ENABLED = True
+WARC_DIR = None
 
 # --- Offline replay ----------------------------------------------------------
 # REPLAY_DIR=sample/kompas serves recorded pages from a local HTTP server on

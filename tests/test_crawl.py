@@ -35,7 +35,7 @@ def replay():
 def outputs(out: Path) -> tuple[list[Path], list[Path]]:
     """(final .jsonl files, leftover partial files) under an output folder."""
     files = sorted(out.rglob("*")) if out.exists() else []
-    return [f for f in files if f.suffix == ".jsonl"], [f for f in files if f.name.endswith(".part")]
+    return [f for f in files if f.suffix == ".jsonl"], [f for f in files if f.name.endswith(".jsonl.part")]
 
 
 def records(files: list[Path]) -> list[dict]:

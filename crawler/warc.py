@@ -1,0 +1,96 @@
+"""The raw archive: every fetched response goes to a WARC file, so a corpus can be rebuilt offline."""
+
+from __future__ import annotations
+
+import logging
+import os
+from http import HTTPStatus
+from io import BytesIO
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Request, Response
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from crawler.run import run_id
+
+logger = logging.getLogger(__name__)
+
+# Custom WARC headers that tie an article's page responses together for `scrapy reprocess`.
+ARTICLE_HEADER = "WARC-Bersih-Article"
+PAGE_HEADER = "WARC-Bersih-Page"
+SITE_HEADER = "WARC-Bersih-Site"
+# The body is stored decoded, so these no longer describe it.
+_DROPPED_HEADERS = {b"content-encoding", b"transfer-encoding", b"content-length"}
+
+
+class WarcArchive:
+    """Writes WARC_DIR/<run-id>.warc.gz (default OUTPUT_DIR/warc), atomically at the end of the run."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        settings = crawler.settings
+        self.directory = Path(settings.get("WARC_DIR") or Path(settings.get("OUTPUT_DIR")) / "warc")
+        self.final: Path | None = None
+        self.partial: Path | None = None
+        self._file = None
+        self._writer: WARCWriter | None = None
+        self.records = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcArchive:
+        if not crawler.settings.getbool("WARC_ENABLED"):
+            raise NotConfigured  # switched off: nothing to warn about
+        archive = cls(crawler)
+        crawler.signals.connect(archive.response_received, signal=signals.response_received)
+        crawler.signals.connect(archive.spider_closed, signal=signals.spider_closed)
+        return archive
+
+    def _open(self) -> WARCWriter:
+        if self._writer is None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.final = self.directory / f"{run_id(self.crawler)}.warc.gz"
+            self.partial = self.final.with_name(f".{self.final.name}.part")
+            self._file = self.partial.open("wb")
+            self._writer = WARCWriter(self._file, gzip=True)
+        return self._writer
+
+    def response_received(self, response: Response, request: Request, spider) -> None:
+        writer = self._open()
+        headers = [
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, values in response.headers.items()
+            if name.lower() not in _DROPPED_HEADERS
+            for value in values
+        ]
+        headers.append(("Content-Length", str(len(response.body))))
+        try:
+            phrase = HTTPStatus(response.status).phrase
+        except ValueError:
+            phrase = "Unknown"
+        extra = {}
+        if "bersih_article" in request.meta:
+            extra[ARTICLE_HEADER] = request.meta["bersih_article"]
+            extra[PAGE_HEADER] = str(len(request.meta.get("bersih_parts", [])) + 1)
+            extra[SITE_HEADER] = getattr(getattr(spider, "profile", None), "name", "") or ""
+        record = writer.create_warc_record(
+            response.url,
+            "response",
+            payload=BytesIO(response.body),
+            http_headers=StatusAndHeaders(f"{response.status} {phrase}", headers, protocol="HTTP/1.1"),
+            warc_headers_dict=extra,
+        )
+        writer.write_record(record)
+        self.records += 1
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if self._file is None:
+            return
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.replace(self.partial, self.final)
+        logger.info("Archived %d responses to %s", self.records, self.final)

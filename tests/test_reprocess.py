@@ -1,0 +1,79 @@
+"""WARC archives and `scrapy reprocess`: a corpus rebuilt offline, with the current rules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import SAMPLE, SAMPLE_DATES, run_scrapy, stat
+from test_crawl import outputs, records
+from warcio.archiveiterator import ArchiveIterator
+
+
+def crawl_sample(out: Path):
+    result = run_scrapy(
+        "crawl",
+        "kompas",
+        "-s",
+        f"REPLAY_DIR={SAMPLE}",
+        "-s",
+        f"OUTPUT_DIR={out}",
+        "-a",
+        f"dates={SAMPLE_DATES}",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    (warc,) = (out / "warc").glob("*.warc.gz")
+    return warc
+
+
+def test_every_fetched_response_is_archived(tmp_path):
+    warc = crawl_sample(tmp_path / "out")
+    with warc.open("rb") as fh:
+        responses = [r for r in ArchiveIterator(fh) if r.rec_type == "response"]
+    urls = {r.rec_headers.get_header("WARC-Target-URI") for r in responses}
+    assert "https://www.kompas.com/sitemap-news.xml" in urls
+    articles = [r for r in responses if r.rec_headers.get_header("WARC-Bersih-Article")]
+    assert len(articles) == 5
+    assert all(r.http_headers.get_statuscode() == "200" for r in articles)
+
+
+def test_reprocess_rebuilds_the_same_records_without_the_network(tmp_path):
+    out = tmp_path / "out"
+    warc = crawl_sample(out)
+    crawled = {r["url"]: r for r in records(outputs(out)[0])}
+    again = tmp_path / "again"
+    result = run_scrapy("reprocess", "-s", f"OUTPUT_DIR={again}", str(warc))
+    assert result.returncode == 0, result.stderr[-3000:]
+    rebuilt = {r["url"]: r for r in records(outputs(again)[0])}
+    assert sorted(rebuilt) == sorted(crawled)
+    for url, record in rebuilt.items():
+        assert record["text"] == crawled[url]["text"]
+        assert record["content_hash"] == crawled[url]["content_hash"]
+        assert record["crawled_at"][:16] == crawled[url]["crawled_at"][:16]  # the time of the fetch
+    (manifest,) = again.glob("*.manifest.json")
+    assert json.loads(manifest.read_text())["counts"]["written"] == 5
+    assert not (again / "warc").exists()  # reprocessing archives nothing
+
+
+def test_a_truncated_warc_is_reported_and_its_earlier_records_used(tmp_path):
+    warc = crawl_sample(tmp_path / "out")
+    cut = tmp_path / "cut.warc.gz"
+    data = warc.read_bytes()
+    cut.write_bytes(data[: int(len(data) * 0.7)])
+    result = run_scrapy("reprocess", "-s", f"OUTPUT_DIR={tmp_path / 'again'}", str(cut))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"WARC {cut} is truncated or corrupt" in result.stderr
+    assert stat(result.stderr, "bersih/reprocess/damaged_warc") == 1
+    written = records(outputs(tmp_path / "again")[0])
+    assert 1 <= len(written) < 5
+    (manifest,) = (tmp_path / "again").glob("*.manifest.json")
+    reasons = [e["reason"] for e in json.loads(manifest.read_text())["urls"] if e["outcome"] == "failed"]
+    assert "damaged-warc-record" in reasons
+
+
+def test_reprocess_without_files_says_what_to_give(tmp_path):
+    result = run_scrapy("reprocess")
+    assert result.returncode == 2
+    assert "give one or more WARC files" in result.stderr
+    result = run_scrapy("reprocess", str(tmp_path / "nope.warc.gz"))
+    assert "no such file" in result.stderr
