@@ -54,8 +54,14 @@ STATE_REFETCH_WINDOW = "2d"
 # as "duplicate" in the manifest, or "mark" them, written with `duplicate_of`.
 DEDUP_ENABLED = True
 DEDUP_ACTION = "drop"
-# Output: OUTPUT_DIR/<site>/<YYYY-MM-DD>/<run-id>.jsonl
+# Output: OUTPUT_DIR/<site>/<partition>/<run-id>.jsonl
 OUTPUT_DIR = "out"
+# "crawl-date" (the run's UTC date), "published-date" (the article's date) or "site" (none).
+OUTPUT_PARTITION = "crawl-date"
+# "gzip" (.jsonl.gz) or "zstd" (.jsonl.zst); empty for plain .jsonl.
+OUTPUT_COMPRESSION = ""
+# Continue a partition's output in a new file after this many records (0: no limit).
+OUTPUT_MAX_RECORDS = 0
 # A fixed run id (default: UTC start time, spider name and a random suffix).
 BERSIH_RUN_ID = None
 
