@@ -33,6 +33,9 @@ CREATE TABLE IF NOT EXISTS articles (
     run_id TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (content_hash);
+CREATE TABLE IF NOT EXISTS signatures (key TEXT PRIMARY KEY, url TEXT NOT NULL, seen TEXT NOT NULL,
+                                       minhash BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS signatures_by_time ON signatures (seen);
 -- Output files whose records are committed here but whose rename may not have happened.
 CREATE TABLE IF NOT EXISTS pending_renames (partial TEXT PRIMARY KEY, final TEXT NOT NULL);
 """
@@ -77,6 +80,7 @@ class StateStore:
         self.refetch_window = refetch_window
         self.lastmods: dict[str, str] = {}  # key -> sitemap or feed lastmod seen in this run
         self.pending: list[Written] = []  # records passed on to the writer, committed with its files
+        self.pending_signatures: list[tuple[str, str, bytes]] = []  # (key, url, minhash) of those records
         directory.mkdir(parents=True, exist_ok=True)
         self._lock = self._take_lock(directory / LOCK_NAME)
         self._db = self._open()
@@ -190,8 +194,18 @@ class StateStore:
                     ),
                 )
             self._db.executemany(
+                "INSERT OR REPLACE INTO signatures VALUES (?, ?, ?, ?)",
+                [(key, url, now, minhash) for key, url, minhash in self.pending_signatures],
+            )
+            self._db.executemany(
                 "INSERT OR REPLACE INTO pending_renames VALUES (?, ?)", [(str(p), str(f)) for p, f in renames]
             )
+
+    def signatures_since(self, since: datetime) -> list[tuple[str, str, bytes]]:
+        """(key, url, minhash) of the articles written since a time, for the near-duplicate index."""
+        return self._db.execute(
+            "SELECT key, url, minhash FROM signatures WHERE seen >= ?", (since.isoformat(timespec="seconds"),)
+        ).fetchall()
 
     def finish_renames(self) -> int:
         """Rename committed outputs still under their temporary names (after a kill); return how many."""

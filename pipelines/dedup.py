@@ -1,12 +1,16 @@
-"""Exact duplicates: a record whose normalised text another URL already gave."""
+"""Duplicates: exact (the same normalised text) and near (MinHash LSH), in this run and earlier ones."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.canonical import url_key
+from crawler.neardup import NearDuplicates, from_bytes, signature, to_bytes
 from crawler.state import state_for
+from crawler.timespec import parse_duration
 from pipelines.errors import Rejected
 
 ACTIONS = ("drop", "mark")
@@ -22,16 +26,26 @@ class Duplicate(Rejected):
 class DedupPipeline:
     """Drop (DEDUP_ACTION=drop) or mark with `duplicate_of` (mark) records whose text another URL gave.
 
-    Within the run by content_hash; across runs through the state store.
+    Exact copies by content_hash; near copies (syndicated or regional versions) by MinHash LSH
+    over word shingles at NEAR_DUP_THRESHOLD Jaccard similarity, against this run and the
+    articles written within NEAR_DUP_WINDOW, kept in the state store.
     """
 
     def __init__(self, crawler: Crawler):
+        settings = crawler.settings
         self.crawler = crawler
-        self.action = crawler.settings.get("DEDUP_ACTION")
+        self.action = settings.get("DEDUP_ACTION")
         if self.action not in ACTIONS:
             raise NotConfigured(f"DEDUP_ACTION must be one of {', '.join(ACTIONS)}, not {self.action!r}")
         self.first_url: dict[str, str] = {}
         self.store = state_for(crawler)
+        self.near = None
+        if settings.getbool("NEAR_DUP_ENABLED"):
+            self.near = NearDuplicates(settings.getfloat("NEAR_DUP_THRESHOLD"))
+            if self.store is not None:
+                since = datetime.now(UTC) - parse_duration(settings.get("NEAR_DUP_WINDOW"))
+                for key, url, raw in self.store.signatures_since(since):
+                    self.near.add(key, url, from_bytes(raw))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
@@ -42,15 +56,29 @@ class DedupPipeline:
     def process_item(self, item):
         if not isinstance(item, dict):
             return item
+        key = url_key(item["url"])
         original = self.first_url.setdefault(item["content_hash"], item["url"])
         if original == item["url"] and self.store is not None:
             # written by an earlier run under another URL?
-            original = (
-                self.store.url_with_hash(item["content_hash"], other_than=url_key(item["url"])) or original
-            )
-        if original == item["url"]:
-            return item
-        self.crawler.stats.inc_value("bersih/duplicate")
+            original = self.store.url_with_hash(item["content_hash"], other_than=key) or original
+        if original != item["url"]:
+            return self._duplicate(item, "exact-duplicate", original)
+        if self.near is not None:
+            minhash = signature(item["text"])
+            near = self.near.original_of(key, minhash)
+            self.near.add(key, item["url"], minhash)
+            if self.store is not None:
+                self.store.pending_signatures.append((key, item["url"], to_bytes(minhash)))
+            if near:
+                return self._duplicate(item, "near-duplicate", near)
+        return item
+
+    def _duplicate(self, item: dict, kind: str, original: str) -> dict:
+        self.crawler.stats.inc_value(f"bersih/duplicate/{kind}")
         if self.action == "mark":
             return {**item, "duplicate_of": original}
-        raise Duplicate("exact-duplicate", item["url"], f"same text as {original}")
+        raise Duplicate(
+            kind,
+            item["url"],
+            f"same text as {original}" if kind == "exact-duplicate" else f"nearly the text of {original}",
+        )

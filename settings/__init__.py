@@ -54,6 +54,11 @@ STATE_REFETCH_WINDOW = "2d"
 # as "duplicate" in the manifest, or "mark" them, written with `duplicate_of`.
 DEDUP_ENABLED = True
 DEDUP_ACTION = "drop"
+# Near duplicates (syndicated copies, regional editions): MinHash LSH over 5-word shingles,
+# at this Jaccard similarity, against the articles written within NEAR_DUP_WINDOW.
+NEAR_DUP_ENABLED = True
+NEAR_DUP_THRESHOLD = 0.8
+NEAR_DUP_WINDOW = "30d"
 # Output: OUTPUT_DIR/<site>/<partition>/<run-id>.jsonl
 OUTPUT_DIR = "out"
 # "crawl-date" (the run's UTC date), "published-date" (the article's date) or "site" (none).

@@ -159,3 +159,69 @@ def test_renames_committed_before_a_kill_are_finished_by_the_next_run(tmp_path):
     assert final.read_text() == '{"url": "x"}\n' and not partial.exists()
     assert again.known("kompas.com/read/1").content_hash == "sha256:" + "0" * 64
     again.close()
+
+
+def regional_edition(page: Path) -> bytes:
+    """The article as a regional edition runs it: its own dateline on the lead, the rest the same."""
+    lead = json.loads((ROOT / "corpus" / "gold" / "kompas_3.json").read_text(encoding="utf-8"))["with"][0]
+    raw = page.read_bytes()
+    assert lead.encode("utf-8") in raw
+    return raw.replace(lead.encode("utf-8"), ("MEDAN, KOMPAS.com Regional - " + lead).encode("utf-8"), 1)
+
+
+def test_a_syndicated_copy_in_a_later_run_is_a_near_duplicate(tmp_path):
+    replay, out, state = own_sample(tmp_path), tmp_path / "out", tmp_path / "state"
+    assert crawl(replay, out, state).returncode == 0
+    # A regional edition runs the same story under its own dateline and URL.
+    copy = "http://regional.kompas.com/read/2016/02/16/15000001/menteri.yuddy.ancam.pns.edisi.daerah"
+    page = regional_edition(replay / "kompas_3.html")
+    (replay / "copy.html").write_bytes(page)
+    index = replay / "indeks-2016-02-23.html"
+    index.write_text(
+        index.read_text().replace(
+            "</div>\n  <a", f'<a class="article__link" href="{copy}">x</a></div>\n  <a', 1
+        )
+    )
+    with (replay / "responses.jsonl").open("a") as fh:
+        fh.write(
+            json.dumps(
+                {"url": copy + "?page=all", "body": "copy.html", "headers": {"Content-Type": "text/html"}}
+            )
+            + "\n"
+        )
+    result = crawl(replay, out, state)
+    assert result.returncode == 0, result.stderr[-3000:]
+    last = max(manifests(out), key=lambda m: m["started_at"] + m["run_id"])
+    entry = next(e for e in last["urls"] if e["url"] == copy)
+    assert (entry["outcome"], entry["reason"]) == ("duplicate", "near-duplicate")
+    assert "Menteri.Yuddy" in entry["detail"]
+
+
+def test_near_duplicates_can_be_marked_instead_of_dropped(tmp_path):
+    replay, out, state = own_sample(tmp_path), tmp_path / "out", tmp_path / "state"
+    copy = "http://regional.kompas.com/read/2016/02/16/15000001/menteri.yuddy.ancam.pns.edisi.daerah"
+    page = regional_edition(replay / "kompas_3.html")
+    (replay / "copy.html").write_bytes(page)
+    index = replay / "indeks-2016-02-23.html"
+    index.write_text(
+        index.read_text().replace(
+            "</div>\n  <a", f'<a class="article__link" href="{copy}">x</a></div>\n  <a', 1
+        )
+    )
+    with (replay / "responses.jsonl").open("a") as fh:
+        fh.write(
+            json.dumps(
+                {"url": copy + "?page=all", "body": "copy.html", "headers": {"Content-Type": "text/html"}}
+            )
+            + "\n"
+        )
+    result = crawl(replay, out, state, "-s", "DEDUP_ACTION=mark")
+    assert result.returncode == 0, result.stderr[-3000:]
+    written = records(outputs(out)[0])
+    assert len(written) == 6
+    marked = [r for r in written if "duplicate_of" in r]
+    assert len(marked) == 1
+    assert {marked[0]["url"], marked[0]["duplicate_of"]} == {
+        copy,
+        next(r["url"] for r in written if "Menteri.Yuddy" in r["url"]),
+    }
