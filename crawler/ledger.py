@@ -19,7 +19,9 @@ from crawler import __version__
 from crawler import signals as bersih_signals
 from crawler.canonical import url_key
 from crawler.extract import rules_version
+from crawler.health import assess
 from crawler.run import run_id
+from crawler.state import state_for
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ class Ledger:
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
+        # Known before this run writes anything: did the site yield articles before?
+        self.written_before: dict[str, bool] = {}
         self.output_dir = Path(crawler.settings.get("OUTPUT_DIR"))
         self.started = datetime.now(UTC)
         self.urls: dict[str, dict] = {}
@@ -54,13 +58,26 @@ class Ledger:
         crawler.signals.connect(ledger.committed, signal=bersih_signals.output_committed)
         crawler.signals.connect(ledger.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ledger.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ledger.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ledger.spider_closed, signal=signals.spider_closed)
         return ledger
 
     # --- signal handlers -------------------------------------------------------
 
+    def spider_opened(self, spider) -> None:
+        site = getattr(getattr(spider, "profile", None), "name", None)
+        if site:
+            self._note_history(site)
+
+    def _note_history(self, site: str) -> None:
+        """Whether the site yielded articles before this run (asked while the state is open)."""
+        if site not in self.written_before:
+            store = state_for(self.crawler)
+            self.written_before[site] = bool(store and store.has_written(site))
+
     def scheduled(self, url: str, key: str, site: str) -> None:
         self.urls.setdefault(key, {"url": url, "site": site, "outcome": None})
+        self._note_history(site)
 
     def outcome(
         self, key: str, outcome: str, reason: str = "", detail: str = "", provisional: bool = False
@@ -103,6 +120,23 @@ class Ledger:
             per_site.setdefault(entry["site"] or "?", Counter())[entry["outcome"]] += 1
         settings = self.crawler.settings
         spider = self.crawler.spider
+        sites = {
+            site: {"scheduled": sum(c.values()), **{o: c.get(o, 0) for o in OUTCOMES}}
+            for site, c in sorted(per_site.items())
+        }
+        own_site = getattr(getattr(spider, "profile", None), "name", None)
+        problems = {
+            site: reasons
+            for site in sorted({*sites, *([own_site] if own_site else [])})
+            if (
+                reasons := assess(
+                    sites.get(site, {"scheduled": 0}),
+                    self.written_before.get(site, False),
+                    settings.getfloat("HEALTH_MAX_ERROR_RATE"),
+                    settings.getint("HEALTH_MIN_SCHEDULED"),
+                )
+            )
+        }
         return {
             "run_id": run_id(self.crawler),
             "spider": spider.name,
@@ -119,10 +153,8 @@ class Ledger:
             "settings": {name: settings.get(name) for name in RECORDED_SETTINGS},
             "arguments": {k: getattr(spider, k) for k in ("since", "index_dates") if hasattr(spider, k)},
             "counts": {"scheduled": len(self.urls), **{o: counts.get(o, 0) for o in OUTCOMES}},
-            "sites": {
-                site: {"scheduled": sum(c.values()), **{o: c.get(o, 0) for o in OUTCOMES}}
-                for site, c in sorted(per_site.items())
-            },
+            "sites": sites,
+            "health": {"ok": not problems, "problems": problems},
             "outputs": self.outputs,
             "urls": [{"key": key, **entry} for key, entry in sorted(self.urls.items())],
         }
@@ -131,6 +163,18 @@ class Ledger:
         manifest = self.manifest(reason)
         path = self.output_dir / f"{manifest['run_id']}.manifest.json"
         write_atomically(path, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
+        for site, reasons in manifest["health"]["problems"].items():
+            for reason in reasons:
+                logger.error("Health check failed for %s: %s", site, reason)
+        self.crawler.stats.set_value("bersih/health_ok", manifest["health"]["ok"])
+        self.crawler.stats.set_value(
+            "bersih/health_problems",
+            [
+                f"{site}: {reason}"
+                for site, reasons in manifest["health"]["problems"].items()
+                for reason in reasons
+            ],
+        )
         counts = manifest["counts"]
         logger.info(
             "Manifest %s: %d scheduled = %d written + %d skipped + %d duplicate + %d rejected + %d failed",

@@ -78,9 +78,6 @@ class StateStore:
         self.directory = directory
         self.path = directory / DATABASE_NAME
         self.refetch_window = refetch_window
-        self.lastmods: dict[str, str] = {}  # key -> sitemap or feed lastmod seen in this run
-        self.pending: list[Written] = []  # records passed on to the writer, committed with its files
-        self.pending_signatures: list[tuple[str, str, bytes]] = []  # (key, url, minhash) of those records
         directory.mkdir(parents=True, exist_ok=True)
         self._lock = self._take_lock(directory / LOCK_NAME)
         self._db = self._open()
@@ -167,8 +164,14 @@ class StateStore:
 
     # --- writing ---------------------------------------------------------------
 
-    def commit(self, written: list[Written], renames: list[tuple[Path, Path]], run_id: str) -> None:
-        """Record written articles and the output renames due, in one transaction."""
+    def commit(
+        self,
+        written: list[Written],
+        renames: list[tuple[Path, Path]],
+        run_id: str,
+        signatures: list[tuple[str, str, bytes]] = (),
+    ) -> None:
+        """Record written articles, their signatures and the output renames due, in one transaction."""
         now = _now()
         with self._transaction():
             for w in written:
@@ -195,11 +198,17 @@ class StateStore:
                 )
             self._db.executemany(
                 "INSERT OR REPLACE INTO signatures VALUES (?, ?, ?, ?)",
-                [(key, url, now, minhash) for key, url, minhash in self.pending_signatures],
+                [(key, url, now, minhash) for key, url, minhash in signatures],
             )
             self._db.executemany(
                 "INSERT OR REPLACE INTO pending_renames VALUES (?, ?)", [(str(p), str(f)) for p, f in renames]
             )
+
+    def has_written(self, site: str) -> bool:
+        """True when an earlier run wrote an article of this site."""
+        return (
+            self._db.execute("SELECT 1 FROM articles WHERE site = ? LIMIT 1", (site,)).fetchone() is not None
+        )
 
     def signatures_since(self, since: datetime) -> list[tuple[str, str, bytes]]:
         """(key, url, minhash) of the articles written since a time, for the near-duplicate index."""
@@ -242,22 +251,62 @@ def _parse(stamp: str | None) -> datetime | None:
     return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def state_for(crawler: Crawler) -> StateStore | None:
-    """The run's state store (one per crawler, opened on first use), or None when STATE_ENABLED is off."""
+class RunState:
+    """One crawl's view of the state store: what it saw and what it will commit with its output.
+
+    Crawls in one process (scrapy crawlall) share the store and its lock, each with its own
+    RunState.
+    """
+
+    def __init__(self, store: StateStore):
+        self.store = store
+        self.lastmods: dict[str, str] = {}  # key -> sitemap or feed lastmod seen in this run
+        self.pending: list[Written] = []  # records passed on to the writer, committed with its files
+        self.pending_signatures: list[tuple[str, str, bytes]] = []  # (key, url, minhash) of those records
+
+    def __getattr__(self, name: str):
+        return getattr(self.store, name)  # known(), skip_reason(), url_with_hash(), ...
+
+    def commit(self, renames: list[tuple[Path, Path]], run_id: str) -> None:
+        self.store.commit(self.pending, renames, run_id, self.pending_signatures)
+
+    def close(self) -> None:
+        _release(self.store)
+
+
+_OPEN: dict[Path, list] = {}  # resolved STATE_DIR -> [store, users], one store per process
+
+
+def _release(store: StateStore) -> None:
+    entry = _OPEN.get(store.directory.resolve())
+    if entry is None:
+        return
+    entry[1] -= 1
+    if entry[1] <= 0:
+        del _OPEN[store.directory.resolve()]
+        store.close()
+
+
+def state_for(crawler: Crawler) -> RunState | None:
+    """The crawl's state (opened on first use), or None when STATE_ENABLED is off."""
     if not crawler.settings.getbool("STATE_ENABLED"):
         return None
-    store = getattr(crawler, "_bersih_state", None)
-    if store is None:
+    run_state = getattr(crawler, "_bersih_state", None)
+    if run_state is None:
         from crawler.timespec import parse_duration
 
-        store = StateStore(
-            Path(crawler.settings.get("STATE_DIR")),
-            parse_duration(crawler.settings.get("STATE_REFETCH_WINDOW")),
-        )
-        crawler._bersih_state = store
-        renamed = store.finish_renames()
-        if renamed:
-            logger.warning(
-                "State %s: finished %d output renames an interrupted run had committed", store.path, renamed
-            )
-    return store
+        directory = Path(crawler.settings.get("STATE_DIR"))
+        entry = _OPEN.get(directory.resolve())
+        if entry is None:
+            store = StateStore(directory, parse_duration(crawler.settings.get("STATE_REFETCH_WINDOW")))
+            entry = _OPEN[directory.resolve()] = [store, 0]
+            renamed = store.finish_renames()
+            if renamed:
+                logger.warning(
+                    "State %s: finished %d output renames an interrupted run had committed",
+                    store.path,
+                    renamed,
+                )
+        entry[1] += 1
+        run_state = crawler._bersih_state = RunState(entry[0])
+    return run_state

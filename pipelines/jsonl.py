@@ -158,7 +158,7 @@ class JsonLinesPipeline:
             # renames due; the renames follow, and a run killed in between finishes them next time.
             for output in self.files:
                 output.prepare()
-            store.commit(store.pending, [(o.partial, o.final) for o in self.files], self.run_id)
+            store.commit([(o.partial, o.final) for o in self.files], self.run_id)
             store.finish_renames()
             for directory in {o.final.parent for o in self.files}:
                 sync_directory(directory)

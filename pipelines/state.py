@@ -6,7 +6,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.canonical import url_key
-from crawler.state import StateStore, Written, state_for
+from crawler.state import RunState, Written, state_for
 from pipelines.errors import Rejected
 
 
@@ -20,7 +20,7 @@ class Unchanged(Rejected):
 class StatePipeline:
     """Compare each record with the state store; queue what is written for the writer to commit."""
 
-    def __init__(self, crawler: Crawler, store: StateStore):
+    def __init__(self, crawler: Crawler, store: RunState):
         self.crawler = crawler
         self.store = store
 

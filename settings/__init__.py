@@ -82,6 +82,12 @@ WARC_DIR = None
 REPLAY_DIR = None
 REPLAY_SERVER = None
 
+# Health: a run exits non-zero (status 3) when a site that has yielded articles before gets
+# none written or skipped, or when more than HEALTH_MAX_ERROR_RATE of at least
+# HEALTH_MIN_SCHEDULED articles failed. The reasons are logged and put in the manifest.
+HEALTH_MAX_ERROR_RATE = 0.2
+HEALTH_MIN_SCHEDULED = 5
+
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

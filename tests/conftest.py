@@ -37,7 +37,7 @@ def run_scrapy(*args: str, timeout: int = 180, cwd: Path = ROOT) -> subprocess.C
     Each crawl gets a state store of its own unless the test gives STATE_DIR.
     """
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    if args and args[0] == "crawl" and not any(a.startswith("STATE_DIR=") for a in args):
+    if args and args[0] in ("crawl", "crawlall") and not any(a.startswith("STATE_DIR=") for a in args):
         args = (*args, "-s", f"STATE_DIR={tempfile.mkdtemp(prefix='bersih-state-')}")
     return subprocess.run([*SCRAPY, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
