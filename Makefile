@@ -26,9 +26,12 @@ demo: install
 	$(BIN)/scrapy crawl kompas $(DEMO_ARGS) -s OUTPUT_DIR=out
 	@echo; $(BIN)/python -m crawler.report out
 
+# The quality gate's table first (every gold page, beside plain trafilatura), then the suite
+# on every core.
 test: install-test
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/scrapy evaluate
+	$(BIN)/pytest -n auto
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -80,6 +80,7 @@ class StateStore:
         self.refetch_window = refetch_window
         directory.mkdir(parents=True, exist_ok=True)
         self._lock = self._take_lock(directory / LOCK_NAME)
+        self.is_new = not self.path.exists()
         self._db = self._open()
 
     # --- opening ---------------------------------------------------------------
@@ -117,8 +118,8 @@ class StateStore:
         except sqlite3.DatabaseError as exc:
             raise StateError(
                 f"{self.path} is not a usable state database ({exc}). Move it aside (for example to "
-                f"{self.path}.corrupt) and run again: a new state will be made, and every article will be "
-                "fetched and written once more."
+                f"{self.path}.corrupt), then rebuild it from the output with `scrapy rebuildstate`, "
+                "or run without it and every article will be written once more."
             ) from exc
         return db
 
@@ -170,6 +171,7 @@ class StateStore:
         renames: list[tuple[Path, Path]],
         run_id: str,
         signatures: list[tuple[str, str, bytes]] = (),
+        seen_unchanged: list[tuple[str, str | None]] = (),
     ) -> None:
         """Record written articles, their signatures and the output renames due, in one transaction."""
         now = _now()
@@ -196,6 +198,10 @@ class StateStore:
                         run_id,
                     ),
                 )
+            self._db.executemany(
+                "UPDATE articles SET last_seen = ?, lastmod = COALESCE(?, lastmod) WHERE key = ?",
+                [(now, lastmod, key) for key, lastmod in seen_unchanged],
+            )
             self._db.executemany(
                 "INSERT OR REPLACE INTO signatures VALUES (?, ?, ?, ?)",
                 [(key, url, now, minhash) for key, url, minhash in signatures],
@@ -263,12 +269,13 @@ class RunState:
         self.lastmods: dict[str, str] = {}  # key -> sitemap or feed lastmod seen in this run
         self.pending: list[Written] = []  # records passed on to the writer, committed with its files
         self.pending_signatures: list[tuple[str, str, bytes]] = []  # (key, url, minhash) of those records
+        self.seen_unchanged: list[tuple[str, str | None]] = []  # (key, lastmod) fetched and found unchanged
 
     def __getattr__(self, name: str):
         return getattr(self.store, name)  # known(), skip_reason(), url_with_hash(), ...
 
     def commit(self, renames: list[tuple[Path, Path]], run_id: str) -> None:
-        self.store.commit(self.pending, renames, run_id, self.pending_signatures)
+        self.store.commit(self.pending, renames, run_id, self.pending_signatures, self.seen_unchanged)
 
     def close(self) -> None:
         _release(self.store)
@@ -300,6 +307,13 @@ def state_for(crawler: Crawler) -> RunState | None:
         if entry is None:
             store = StateStore(directory, parse_duration(crawler.settings.get("STATE_REFETCH_WINDOW")))
             entry = _OPEN[directory.resolve()] = [store, 0]
+            earlier = list(Path(crawler.settings.get("OUTPUT_DIR")).glob("*.manifest.json"))
+            if store.is_new and earlier:
+                logger.warning(
+                    "State %s is new, but %s holds %d earlier runs: what they wrote will be written again. "
+                    "If the state was lost, stop and rebuild it with `scrapy rebuildstate`.",
+                    store.path, crawler.settings.get("OUTPUT_DIR"), len(earlier),
+                )  # fmt: skip
             renamed = store.finish_renames()
             if renamed:
                 logger.warning(

@@ -20,7 +20,7 @@ class Duplicate(Rejected):
     """A record dropped as a copy of another; the manifest counts it as "duplicate"."""
 
     outcome = "duplicate"
-    log_level = "INFO"
+    level = "INFO"
 
 
 class DedupPipeline:

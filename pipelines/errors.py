@@ -9,9 +9,11 @@ class Rejected(DropItem):
     """An item dropped for a named reason (too-short, no-article, not-html, ...)."""
 
     outcome = "rejected"  # what the manifest records
+    level: str | None = None  # the log level; None: DEFAULT_DROPITEM_LOG_LEVEL (WARNING)
 
     def __init__(self, reason: str, url: str, detail: str = ""):
-        super().__init__(f"{self.outcome} ({reason}): {url}" + (f": {detail}" if detail else ""))
+        message = f"{self.outcome} ({reason}): {url}" + (f": {detail}" if detail else "")
+        super().__init__(message, log_level=self.level)
         self.reason = reason
         self.url = url
         self.detail = detail

@@ -14,7 +14,7 @@ class Unchanged(Rejected):
     """A record whose text is the one already written for its URL; the manifest counts it as "skipped"."""
 
     outcome = "skipped"
-    log_level = "INFO"
+    level = "INFO"
 
 
 class StatePipeline:
@@ -37,6 +37,7 @@ class StatePipeline:
         key = url_key(item["url"])
         known = self.store.known(key)
         if known and known.content_hash == item["content_hash"]:
+            self.store.seen_unchanged.append((key, self.store.lastmods.get(key)))
             self.crawler.stats.inc_value("bersih/skipped/unchanged")
             raise Unchanged("content-unchanged", item["url"], f"same text as revision {known.revision}")
         revision = known.revision + 1 if known and known.content_hash else 1
