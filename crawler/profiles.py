@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta, timezone
 from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,7 +19,8 @@ from w3lib.url import add_or_replace_parameters, url_query_cleaner
 
 from crawler.rules import LineRule, compile_any
 
-SITES_DIR = Path(__file__).with_name("sites")
+# Read through importlib.resources, so that profiles load from a zipped egg too (Scrapyd).
+SITES_DIR = files("crawler") / "sites"
 
 _TZ = re.compile(r"^([+-])(\d{2}):(\d{2})$")
 
@@ -97,6 +101,7 @@ class Profile:
     section: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     path: str = ""
+    digest: str = ""  # of the file, for rules_version
     # Selectors left out for being malformed (a non-strict load), each named with its field.
     problems: tuple[str, ...] = ()
     # XPath -> the selector as the profile writes it, for messages.
@@ -260,36 +265,43 @@ def profile_from_data(data: dict, where: str, strict: bool = True) -> Profile:
     )
 
 
-def load_profile(path: Path, strict: bool = True) -> Profile:
+def load_profile(path: Path | Traversable, strict: bool = True) -> Profile:
     """Read and validate one profile file (see profile_from_data for `strict`)."""
+    raw = path.read_bytes()
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ProfileError(f"{path}: not valid TOML: {exc}") from exc
     profile = profile_from_data(data, str(path), strict)
-    if profile.name != path.stem:
-        raise ProfileError(f"{path}: field 'name' is {profile.name!r} but the file is named {path.stem!r}")
-    return profile
+    stem = path.name.removesuffix(".toml")
+    if profile.name != stem:
+        raise ProfileError(f"{path}: field 'name' is {profile.name!r} but the file is named {stem!r}")
+    return replace(profile, digest=hashlib.sha256(raw).hexdigest()[:8])
+
+
+def profile_files(directory: Path | Traversable = SITES_DIR) -> list[Path | Traversable]:
+    """The profile files of a folder, by name."""
+    return sorted((p for p in directory.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
 
 
 @cache
-def _load_directory(directory: Path) -> tuple[dict[str, Profile], dict[str, str]]:
+def _load_directory(directory: Path | Traversable) -> tuple[dict[str, Profile], dict[str, str]]:
     profiles, broken = {}, {}
-    for path in sorted(directory.glob("*.toml")):
+    for path in profile_files(directory):
+        name = path.name.removesuffix(".toml")
         try:
-            profiles[path.stem] = load_profile(path, strict=False)
+            profiles[name] = load_profile(path, strict=False)
         except ProfileError as exc:
-            broken[path.stem] = str(exc)
+            broken[name] = str(exc)
     return profiles, broken
 
 
-def all_profiles(directory: Path = SITES_DIR) -> dict[str, Profile]:
+def all_profiles(directory: Path | Traversable = SITES_DIR) -> dict[str, Profile]:
     """Every usable profile under crawler/sites, by name; see broken_profiles() for the rest."""
     return _load_directory(directory)[0]
 
 
-def broken_profiles(directory: Path = SITES_DIR) -> dict[str, str]:
+def broken_profiles(directory: Path | Traversable = SITES_DIR) -> dict[str, str]:
     """Profiles that cannot be used at all, by name, with the error naming the file and field."""
     return dict(_load_directory(directory)[1])
 

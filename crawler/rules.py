@@ -6,9 +6,9 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 
-GENERIC_RULES_PATH = Path(__file__).parent / "extract" / "indonesian.toml"
+GENERIC_RULES_PATH = files("crawler") / "extract" / "indonesian.toml"
 
 
 class RulesError(ValueError):
@@ -99,5 +99,6 @@ def anchor_at_end(pattern: re.Pattern[str] | None) -> re.Pattern[str] | None:
 @cache
 def generic_rules() -> Rules:
     """The Indonesian rules every page gets, loaded once per process."""
-    with GENERIC_RULES_PATH.open("rb") as fh:
-        return rules_from_data(tomllib.load(fh), str(GENERIC_RULES_PATH))
+    return rules_from_data(
+        tomllib.loads(GENERIC_RULES_PATH.read_text(encoding="utf-8")), str(GENERIC_RULES_PATH)
+    )

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 
 from jsonschema import Draft202012Validator
 from scrapy.crawler import Crawler
 
 from pipelines.errors import Rejected, count_rejection
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "crawler" / "record.schema.json"
+SCHEMA_PATH = files("crawler") / "record.schema.json"
 
 
 @cache

@@ -7,8 +7,6 @@ import logging
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
-from functools import cache
-from pathlib import Path
 
 import lxml.html
 from courlan import extract_domain
@@ -91,15 +89,10 @@ def content_hash(text: str) -> str:
     return "sha256:" + hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
-@cache
-def _profile_digest(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:8] if path else "none"
-
-
 def rules_version(profile: Profile | None) -> str:
     """Generic rules version plus a digest of the profile, so stale records can be found."""
     version = generic_rules().version
-    return f"{version}+{profile.name}.{_profile_digest(profile.path)}" if profile else version
+    return f"{version}+{profile.name}.{profile.digest or 'none'}" if profile else version
 
 
 def _run_trafilatura(tree: HtmlElement, url: str | None, profile: Profile | None):
