@@ -63,17 +63,17 @@ def test_deploy_and_schedule_a_crawl_through_scrapyd(scrapyd, tmp_path):
         added = requests.post(f"{url}/addversion.json", data={"project": "bersih", "version": "1"},
                               files={"egg": fh}, timeout=60).json()  # fmt: skip
     assert added["status"] == "ok", added
-    assert (
-        "kompas"
-        in requests.get(f"{url}/listspiders.json", params={"project": "bersih"}, timeout=60).json()["spiders"]
-    )
+    spiders = requests.get(f"{url}/listspiders.json", params={"project": "bersih"}, timeout=60).json()[
+        "spiders"
+    ]
+    assert "kompas" in spiders
 
     out, state = tmp_path / "out", tmp_path / "state"
     job = requests.post(
         f"{url}/schedule.json",
         data=[
-            ("project", "bersih"), ("spider", "kompas"), ("dates", SAMPLE_DATES),
-            ("setting", f"REPLAY_DIR={SAMPLE}"), ("setting", f"OUTPUT_DIR={out}"), ("setting", f"STATE_DIR={state}"),
+            ("project", "bersih"), ("spider", "kompas"), ("dates", SAMPLE_DATES), ("setting", f"REPLAY_DIR={SAMPLE}"),
+            ("setting", f"OUTPUT_DIR={out}"), ("setting", f"STATE_DIR={state}"),
         ],
         timeout=60,
     ).json()  # fmt: skip
