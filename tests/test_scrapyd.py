@@ -72,8 +72,9 @@ def test_deploy_and_schedule_a_crawl_through_scrapyd(scrapyd, tmp_path):
     job = requests.post(
         f"{url}/schedule.json",
         data=[
-            ("project", "bersih"), ("spider", "kompas"), ("dates", SAMPLE_DATES), ("setting", f"REPLAY_DIR={SAMPLE}"),
-            ("setting", f"OUTPUT_DIR={out}"), ("setting", f"STATE_DIR={state}"),
+            ("project", "bersih"), ("spider", "kompas"), ("dates", SAMPLE_DATES),
+            ("setting", f"REPLAY_DIR={SAMPLE}"), ("setting", f"OUTPUT_DIR={out}"),
+            ("setting", f"STATE_DIR={state}"),
         ],
         timeout=60,
     ).json()  # fmt: skip
