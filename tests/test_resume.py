@@ -35,19 +35,27 @@ def slow_sample(tmp_path: Path) -> Path:
     return replay
 
 
-def test_killed_runs_resume_and_every_article_is_written_exactly_once(tmp_path):
+def test_stopped_and_killed_runs_resume_and_every_article_is_written_exactly_once(tmp_path):
     replay, out, state = slow_sample(tmp_path), tmp_path / "out", tmp_path / "state"
     command = [*SCRAPY, "crawl", "kompas", "-s", f"REPLAY_DIR={replay}", "-s", f"OUTPUT_DIR={out}",
                "-s", f"STATE_DIR={state}", "-a", f"dates={SAMPLE_DATES}"]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     chance = random.Random(7)
-    for _ in range(5):
+    # Hard kills, and the graceful stops of cron's timeout (SIGTERM) and of Ctrl-C (SIGINT).
+    for stop in (
+        signal.SIGKILL,
+        signal.SIGTERM,
+        signal.SIGKILL,
+        signal.SIGINT,
+        signal.SIGKILL,
+        signal.SIGKILL,
+    ):
         crawl = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         time.sleep(chance.uniform(0.5, 4.0))
-        crawl.send_signal(signal.SIGKILL)
-        crawl.wait(timeout=30)
+        crawl.send_signal(stop)
+        crawl.wait(timeout=60)
         urls = [r["url"] for r in final_records(out)]
         assert len(urls) == len(set(urls))  # never twice, whenever the kill came
     finish = run_scrapy(*command[3:])
