@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 
 def assess(
     counts: dict[str, int], written_before: bool, max_error_rate: float, min_scheduled: int
@@ -26,9 +28,12 @@ def assess(
 EXIT_UNHEALTHY = 3
 
 
-def report(crawlers) -> list[str]:
-    """The health problems of finished crawls, from their stats, for the exit status."""
-    problems = []
-    for crawler in crawlers:
-        problems.extend(crawler.stats.get_value("bersih/health_problems") or [])
-    return problems
+def exit_status(process, crawlers) -> int:
+    """0, 1 if a crawl could not start, or 3 with the reasons on stderr if one failed its health check."""
+    if process.bootstrap_failed:
+        return 1
+    problems = [p for crawler in crawlers for p in crawler.stats.get_value("bersih/health_problems") or []]
+    if problems:
+        print("Health check failed:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return EXIT_UNHEALTHY
+    return 0

@@ -42,6 +42,18 @@ def run_scrapy(*args: str, timeout: int = 180, cwd: Path = ROOT) -> subprocess.C
     return subprocess.run([*SCRAPY, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
+def crawl_sample(out: Path, *settings: str, replay: Path = SAMPLE) -> subprocess.CompletedProcess:
+    """A real `scrapy crawl kompas` of a replay folder (the demo sample by default) into `out`.
+
+    `settings` are NAME=VALUE pairs given with -s.
+    """
+    extra = [part for setting in settings for part in ("-s", setting)]
+    return run_scrapy(
+        "crawl", "kompas", "-s", f"REPLAY_DIR={replay}", "-s", f"OUTPUT_DIR={out}",
+        "-a", f"dates={SAMPLE_DATES}", *extra,
+    )  # fmt: skip
+
+
 def stat(log: str, key: str) -> int:
     """A counter from the stats dump at the end of a crawl log (0 when absent)."""
     match = re.search(rf"'{re.escape(key)}': (\d+)", log)

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, SAMPLE_DATES, SCRAPY, present, run_scrapy, stat
+from conftest import ROOT, SAMPLE, SAMPLE_DATES, SCRAPY, crawl_sample, present, run_scrapy, stat
 from jsonschema import Draft202012Validator
 
 from crawler.ledger import OUTCOMES
@@ -81,16 +81,7 @@ def test_sample_crawl_writes_each_article_once_clean_and_valid(replay, tmp_path)
 
 def test_replay_dir_starts_its_own_server_as_the_demo_does(tmp_path):
     out = tmp_path / "out"
-    result = run_scrapy(
-        "crawl",
-        "kompas",
-        "-s",
-        f"REPLAY_DIR={SAMPLE}",
-        "-s",
-        f"OUTPUT_DIR={out}",
-        "-a",
-        f"dates={SAMPLE_DATES}",
-    )
+    result = crawl_sample(out)
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(records(outputs(out)[0])) == 5
     assert "Replaying" in result.stderr

@@ -8,25 +8,13 @@ from pathlib import Path
 
 import pandas
 import zstandard
-from conftest import SAMPLE, SAMPLE_DATES, run_scrapy
+from conftest import crawl_sample
 
 
-def crawl(out: Path, *settings: str):
-    extra = [part for s in settings for part in ("-s", s)]
-    result = run_scrapy(
-        "crawl",
-        "kompas",
-        "-s",
-        f"REPLAY_DIR={SAMPLE}",
-        "-s",
-        f"OUTPUT_DIR={out}",
-        "-a",
-        f"dates={SAMPLE_DATES}",
-        *extra,
-    )
+def crawl(out: Path, *settings: str) -> dict:
+    result = crawl_sample(out, *settings)
     assert result.returncode == 0, result.stderr[-3000:]
-    manifest = json.loads(next(out.glob("*.manifest.json")).read_text())
-    return manifest
+    return json.loads(next(out.glob("*.manifest.json")).read_text())
 
 
 def test_default_output_loads_with_pandas(tmp_path):

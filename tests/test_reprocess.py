@@ -5,29 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import SAMPLE, SAMPLE_DATES, run_scrapy, stat
+from conftest import crawl_sample, run_scrapy, stat
 from test_crawl import outputs, records
 from warcio.archiveiterator import ArchiveIterator
 
 
-def crawl_sample(out: Path):
-    result = run_scrapy(
-        "crawl",
-        "kompas",
-        "-s",
-        f"REPLAY_DIR={SAMPLE}",
-        "-s",
-        f"OUTPUT_DIR={out}",
-        "-a",
-        f"dates={SAMPLE_DATES}",
-    )
+def archived_crawl(out: Path) -> Path:
+    result = crawl_sample(out)
     assert result.returncode == 0, result.stderr[-3000:]
     (warc,) = (out / "warc").glob("*.warc.gz")
     return warc
 
 
 def test_every_fetched_response_is_archived(tmp_path):
-    warc = crawl_sample(tmp_path / "out")
+    warc = archived_crawl(tmp_path / "out")
     with warc.open("rb") as fh:
         responses = [r for r in ArchiveIterator(fh) if r.rec_type == "response"]
     urls = {r.rec_headers.get_header("WARC-Target-URI") for r in responses}
@@ -39,7 +30,7 @@ def test_every_fetched_response_is_archived(tmp_path):
 
 def test_reprocess_rebuilds_the_same_records_without_the_network(tmp_path):
     out = tmp_path / "out"
-    warc = crawl_sample(out)
+    warc = archived_crawl(out)
     crawled = {r["url"]: r for r in records(outputs(out)[0])}
     again = tmp_path / "again"
     result = run_scrapy("reprocess", "-s", f"OUTPUT_DIR={again}", str(warc))
@@ -56,7 +47,7 @@ def test_reprocess_rebuilds_the_same_records_without_the_network(tmp_path):
 
 
 def test_a_truncated_warc_is_reported_and_its_earlier_records_used(tmp_path):
-    warc = crawl_sample(tmp_path / "out")
+    warc = archived_crawl(tmp_path / "out")
     cut = tmp_path / "cut.warc.gz"
     data = warc.read_bytes()
     cut.write_bytes(data[: int(len(data) * 0.7)])

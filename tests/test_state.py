@@ -8,19 +8,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, SAMPLE_DATES, run_scrapy
+from conftest import ROOT, SAMPLE, crawl_sample
 from test_crawl import outputs, records
 
 from crawler.ledger import OUTCOMES
 from crawler.state import StateError, StateStore, Written
 
 
-def crawl(replay: Path, out: Path, state: Path, *extra: str):
-    result = run_scrapy(
-        "crawl", "kompas", "-s", f"REPLAY_DIR={replay}", "-s", f"OUTPUT_DIR={out}",
-        "-s", f"STATE_DIR={state}", "-a", f"dates={SAMPLE_DATES}", *extra,
-    )  # fmt: skip
-    return result
+def crawl(replay: Path, out: Path, state: Path, *settings: str):
+    return crawl_sample(out, f"STATE_DIR={state}", *settings, replay=replay)
 
 
 def manifests(out: Path) -> list[dict]:
@@ -169,26 +165,26 @@ def regional_edition(page: Path) -> bytes:
     return raw.replace(lead.encode("utf-8"), ("MEDAN, KOMPAS.com Regional - " + lead).encode("utf-8"), 1)
 
 
+COPY_URL = "http://regional.kompas.com/read/2016/02/16/15000001/menteri.yuddy.ancam.pns.edisi.daerah"
+
+
+def add_regional_copy(replay: Path) -> str:
+    """Add the regional edition of kompas_3 to a replay folder and its 23 February index; return its URL."""
+    (replay / "copy.html").write_bytes(regional_edition(replay / "kompas_3.html"))
+    index = replay / "indeks-2016-02-23.html"
+    link = f'<a class="article__link" href="{COPY_URL}">x</a></div>\n  <a'
+    index.write_text(index.read_text().replace("</div>\n  <a", link, 1))
+    entry = {"url": COPY_URL + "?page=all", "body": "copy.html", "headers": {"Content-Type": "text/html"}}
+    with (replay / "responses.jsonl").open("a") as fh:
+        fh.write(json.dumps(entry) + "\n")
+    return COPY_URL
+
+
 def test_a_syndicated_copy_in_a_later_run_is_a_near_duplicate(tmp_path):
     replay, out, state = own_sample(tmp_path), tmp_path / "out", tmp_path / "state"
     assert crawl(replay, out, state).returncode == 0
     # A regional edition runs the same story under its own dateline and URL.
-    copy = "http://regional.kompas.com/read/2016/02/16/15000001/menteri.yuddy.ancam.pns.edisi.daerah"
-    page = regional_edition(replay / "kompas_3.html")
-    (replay / "copy.html").write_bytes(page)
-    index = replay / "indeks-2016-02-23.html"
-    index.write_text(
-        index.read_text().replace(
-            "</div>\n  <a", f'<a class="article__link" href="{copy}">x</a></div>\n  <a', 1
-        )
-    )
-    with (replay / "responses.jsonl").open("a") as fh:
-        fh.write(
-            json.dumps(
-                {"url": copy + "?page=all", "body": "copy.html", "headers": {"Content-Type": "text/html"}}
-            )
-            + "\n"
-        )
+    copy = add_regional_copy(replay)
     result = crawl(replay, out, state)
     assert result.returncode == 0, result.stderr[-3000:]
     last = max(manifests(out), key=lambda m: m["started_at"] + m["run_id"])
@@ -199,23 +195,8 @@ def test_a_syndicated_copy_in_a_later_run_is_a_near_duplicate(tmp_path):
 
 def test_near_duplicates_can_be_marked_instead_of_dropped(tmp_path):
     replay, out, state = own_sample(tmp_path), tmp_path / "out", tmp_path / "state"
-    copy = "http://regional.kompas.com/read/2016/02/16/15000001/menteri.yuddy.ancam.pns.edisi.daerah"
-    page = regional_edition(replay / "kompas_3.html")
-    (replay / "copy.html").write_bytes(page)
-    index = replay / "indeks-2016-02-23.html"
-    index.write_text(
-        index.read_text().replace(
-            "</div>\n  <a", f'<a class="article__link" href="{copy}">x</a></div>\n  <a', 1
-        )
-    )
-    with (replay / "responses.jsonl").open("a") as fh:
-        fh.write(
-            json.dumps(
-                {"url": copy + "?page=all", "body": "copy.html", "headers": {"Content-Type": "text/html"}}
-            )
-            + "\n"
-        )
-    result = crawl(replay, out, state, "-s", "DEDUP_ACTION=mark")
+    copy = add_regional_copy(replay)
+    result = crawl(replay, out, state, "DEDUP_ACTION=mark")
     assert result.returncode == 0, result.stderr[-3000:]
     written = records(outputs(out)[0])
     assert len(written) == 6

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
-from crawler.health import EXIT_UNHEALTHY, report
+from crawler.health import exit_status
 
 
 class Command(ScrapyCrawl):
@@ -25,8 +24,4 @@ class Command(ScrapyCrawl):
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
-        elif problems := report([crawler]):
-            print("Health check failed:\n  " + "\n  ".join(problems), file=sys.stderr)
-            self.exitcode = EXIT_UNHEALTHY
+        self.exitcode = exit_status(self.crawler_process, [crawler])

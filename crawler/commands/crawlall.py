@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
-from crawler.health import EXIT_UNHEALTHY, report
+from crawler.health import exit_status
 from crawler.profiles import all_profiles
 
 
@@ -49,8 +48,4 @@ class Command(BaseRunSpiderCommand):
         for crawler in crawlers:
             self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
-        elif problems := report(crawlers):
-            print("Health check failed:\n  " + "\n  ".join(problems), file=sys.stderr)
-            self.exitcode = EXIT_UNHEALTHY
+        self.exitcode = exit_status(self.crawler_process, crawlers)
