@@ -1,37 +1,47 @@
-"""Clean each fetched page into a record with crawler.extract."""
+"""Clean each fetched page into a record with crawler.extract, in a pool of worker processes."""
 
 from __future__ import annotations
 
 from scrapy.crawler import Crawler
 
-from crawler.extract import ExtractError, extract, stitch
+from crawler.extract import stitch
 from crawler.items import Page
+from crawler.pool import CleaningPool, clean_pages
 from crawler.profiles import all_profiles, profile_for_url
 from pipelines.errors import Rejected, count_rejection
 from pipelines.layout import LayoutWatch
 
 
 class ExtractPipeline:
-    """Page -> record; pages that hold no article are rejected with the reason."""
+    """Page -> record; pages that hold no article are rejected with the reason.
+
+    Cleaning runs in EXTRACT_WORKERS processes (default one per core; 0 cleans in the crawl
+    process itself), so that the reactor keeps downloading while pages are cleaned.
+    """
 
     def __init__(self, crawler: Crawler):
+        settings = crawler.settings
         self.crawler = crawler
-        self.max_bytes = crawler.settings.getint("EXTRACT_MAX_BYTES")
+        self.max_bytes = settings.getint("EXTRACT_MAX_BYTES")
         self.layout = LayoutWatch(crawler.stats)
+        workers = settings.get("EXTRACT_WORKERS")
+        self.pool = None
+        if workers is None or int(workers) > 0:
+            self.pool = CleaningPool(
+                int(workers or 0),
+                settings.getfloat("EXTRACT_TIMEOUT"),
+                settings.getint("EXTRACT_MAX_IN_FLIGHT"),
+            )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         return cls(crawler)
 
-    def process_item(self, item):
+    async def process_item(self, item):
         if not isinstance(item, Page):
             return item
         try:
-            record = self.clean(item)
-        except ExtractError as exc:
-            error = Rejected(exc.reason, item.url, str(exc))
-            count_rejection(self.crawler.stats, error)
-            raise error from exc
+            record = await self.clean(item)
         except Rejected as error:
             count_rejection(self.crawler.stats, error)
             raise
@@ -40,31 +50,31 @@ class ExtractPipeline:
 
     def close_spider(self) -> None:
         self.layout.report()
+        if self.pool is not None:
+            self.pool.close()
 
-    def clean(self, item: Page) -> dict:
+    async def clean(self, item: Page) -> dict:
         """The record of a page, or of all the pages of a multi-page article, stitched."""
         if item.status != 200:
             raise Rejected(f"http-{item.status}", item.url)
         pages = 1 + len(item.more_bodies)
         if item.declared_pages and pages < item.declared_pages:
             raise Rejected("incomplete-article", item.url, f"{pages} of {item.declared_pages} pages fetched")
-        profile = all_profiles().get(item.site) or profile_for_url(item.url)
+        job = ([item.body, *item.more_bodies], item.url, item.content_type, item.site, self.max_bytes)
+        try:
+            results = await self.pool.clean(*job) if self.pool else clean_pages(*job)
+        except Exception as exc:  # the pool's ExtractError: cleaner-timeout, cleaner-crashed
+            raise Rejected(getattr(exc, "reason", "cleaner-error"), item.url, str(exc)) from exc
         records = []
-        for number, body in enumerate([item.body, *item.more_bodies], 1):
-            layout: dict = {"url": item.url}
-            record = extract(
-                body,
-                url=item.url,
-                content_type=item.content_type,
-                profile=profile,
-                max_bytes=self.max_bytes,
-                layout=layout,
-            )
+        for number, (status, value, layout) in enumerate(results, 1):
+            if status == "error":
+                reason, message = value
+                raise Rejected(reason, item.url, message)
             if number == 1:
-                self.layout.observe(profile, layout)
-            if record is None:
+                self.layout.observe(all_profiles().get(item.site) or profile_for_url(item.url), layout)
+            if value is None:
                 reason = "no-article" if number == 1 else "incomplete-article"
                 raise Rejected(reason, item.url, f"no article text found on page {number} of {pages}")
-            records.append(record)
+            records.append(value)
         record = stitch(records) if len(records) > 1 else records[0]
         return {**record, "crawled_at": item.crawled_at} if item.crawled_at else record

@@ -41,6 +41,12 @@ ITEM_PIPELINES = {
 }
 # Pages larger than this are rejected as "too-large" without being parsed.
 EXTRACT_MAX_BYTES = 10 * 1024 * 1024
+# Cleaning runs in this many worker processes (None: one per core; 0: in the crawl process).
+EXTRACT_WORKERS = None
+# A page whose cleaning takes longer is rejected as "cleaner-timeout"; its worker is replaced.
+EXTRACT_TIMEOUT = 30
+# Pages being cleaned at once (0: twice the workers); the rest wait, and so do downloads.
+EXTRACT_MAX_IN_FLIGHT = 0
 # Records with fewer words are rejected as "too-short".
 VALIDATE_MIN_WORDS = 40
 # Cross-run state (SQLite under STATE_DIR): a run writes only what is new or changed.

@@ -1,0 +1,64 @@
+"""Cleaning off the reactor: a pool of worker processes, with a time limit per page.
+
+A worker that hangs past EXTRACT_TIMEOUT, or dies, costs its page alone: pebble replaces
+the worker, and the page is rejected as cleaner-timeout or cleaner-crashed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from pebble import ProcessExpired, ProcessPool
+
+from crawler.extract import ExtractError, extract
+from crawler.profiles import all_profiles, profile_for_url
+
+
+def clean_pages(
+    bodies: list[bytes], url: str, content_type: str | None, site: str, max_bytes: int
+) -> list[tuple[str, object, dict]]:
+    """In a worker: each page's ("ok", record or None, layout) or ("error", (reason, message), layout)."""
+    profile = all_profiles().get(site) or profile_for_url(url)
+    results = []
+    for body in bodies:
+        layout: dict = {"url": url}
+        try:
+            record = extract(
+                body, url=url, content_type=content_type, profile=profile, max_bytes=max_bytes, layout=layout
+            )
+        except ExtractError as exc:
+            results.append(("error", (exc.reason, str(exc)), layout))
+            break
+        results.append(("ok", record, layout))
+    return results
+
+
+class CleaningPool:
+    """EXTRACT_WORKERS processes (default: one per core), at most EXTRACT_MAX_IN_FLIGHT pages at once."""
+
+    def __init__(self, workers: int, timeout: float, max_in_flight: int):
+        self.workers = workers or os.cpu_count() or 1
+        self.timeout = timeout
+        self._pool = ProcessPool(max_workers=self.workers, context=multiprocessing.get_context("forkserver"))
+        self._slots = asyncio.Semaphore(max_in_flight or 2 * self.workers)
+
+    async def clean(self, bodies: list[bytes], url: str, content_type: str | None, site: str, max_bytes: int):
+        """The worker's results; ExtractError("cleaner-timeout" or "cleaner-crashed") when it fails."""
+        async with self._slots:  # backpressure: pages wait here, not in the pool's queue
+            future = self._pool.schedule(clean_pages, args=(bodies, url, content_type, site, max_bytes),
+                                         timeout=self.timeout * len(bodies))  # fmt: skip
+            try:
+                return await asyncio.wrap_future(future)
+            except FutureTimeout:
+                raise ExtractError(
+                    "cleaner-timeout", f"cleaning took over {self.timeout:g}s a page"
+                ) from None
+            except ProcessExpired as exc:
+                raise ExtractError("cleaner-crashed", f"the cleaning worker died ({exc})") from None
+
+    def close(self) -> None:
+        self._pool.stop()
+        self._pool.join(timeout=10)

@@ -1,0 +1,104 @@
+"""Cleaning in worker processes: a page that hangs or kills its cleaner costs that page alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from conftest import ROOT, SAMPLE_DATES, SCRAPY, stat
+from test_crawl import outputs, records
+from test_state import own_sample
+
+from crawler.replay.server import ReplayServer
+
+SLOW_URL = "http://otomotif.kompas.com/read/2016/02/23/170000001/pameran.otomotif.panjang.sekali"
+
+
+def with_slow_page(tmp_path: Path) -> Path:
+    """The demo sample plus a real page padded to 5.7 MB of prose: several seconds to clean."""
+    replay = own_sample(tmp_path)
+    raw = (replay / "kompas_6.html").read_text(encoding="utf-8")
+    start = raw.index("<div class='div-read'>") + len("<div class='div-read'>")
+    filler = (
+        "<p>" + "Kalimat panjang tentang industri otomotif di Indonesia yang terus tumbuh. " * 5 + "</p>\n"
+    )
+    (replay / "slow.html").write_text(raw[:start] + filler * 15000 + raw[start:], encoding="utf-8")
+    index = replay / "indeks-2016-02-23.html"
+    link = f'<a class="article__link" href="{SLOW_URL}">x</a></div>\n  <a'
+    index.write_text(index.read_text().replace("</div>\n  <a", link, 1))
+    entry = {"url": SLOW_URL + "?page=all", "body": "slow.html", "headers": {"Content-Type": "text/html"}}
+    with (replay / "responses.jsonl").open("a") as fh:
+        fh.write(json.dumps(entry) + "\n")
+    return replay
+
+
+def crawl_command(server: str, out: Path, state: Path, *settings: str) -> list[str]:
+    extra = [part for s in settings for part in ("-s", s)]
+    return [*SCRAPY, "crawl", "kompas", "-s", f"REPLAY_SERVER={server}", "-s", f"OUTPUT_DIR={out}",
+            "-s", f"STATE_DIR={state}", "-a", f"dates={SAMPLE_DATES}", *extra]  # fmt: skip
+
+
+def manifest(out: Path) -> dict:
+    return json.loads(next(out.glob("*.manifest.json")).read_text())
+
+
+def test_a_page_that_hangs_its_cleaner_is_rejected_and_the_crawl_goes_on(tmp_path):
+    server = ReplayServer(with_slow_page(tmp_path)).start_in_thread()
+    try:
+        out = tmp_path / "out"
+        result = subprocess.run(
+            crawl_command(server.url, out, tmp_path / "state", "EXTRACT_TIMEOUT=1", "EXTRACT_WORKERS=1"),
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+            timeout=180,
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert stat(result.stderr, "bersih/rejected/cleaner-timeout") == 1
+    assert len(records(outputs(out)[0])) == 5  # the other pages, some cleaned after the hang
+    slow = next(e for e in manifest(out)["urls"] if e["url"] == SLOW_URL)
+    assert (slow["outcome"], slow["reason"]) == ("rejected", "cleaner-timeout")
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat_file.parent.name))
+    return found
+
+
+def test_a_cleaner_that_dies_costs_its_page_alone(tmp_path):
+    server = ReplayServer(with_slow_page(tmp_path)).start_in_thread()
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = crawl_command(server.url, out, tmp_path / "state", "EXTRACT_WORKERS=1", "EXTRACT_TIMEOUT=120")
+    crawl = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any("pameran.otomotif" in url for url in server.hits) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.5)  # the one worker is now cleaning the slow page
+        workers = [w for forkserver in children(crawl.pid) for w in children(forkserver)]
+        assert workers, "no cleaning worker found"
+        for worker in workers:
+            os.kill(worker, signal.SIGKILL)
+        _, log = crawl.communicate(timeout=120)
+    finally:
+        server.shutdown()
+        if crawl.poll() is None:
+            crawl.kill()
+    assert crawl.returncode == 0, log[-3000:]
+    assert stat(log, "bersih/rejected/cleaner-crashed") == 1
+    counts = manifest(out)["counts"]
+    assert counts["scheduled"] == 6 and counts["written"] == 5 and counts["rejected"] == 1
