@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import ROOT, SAMPLE_DATES, SCRAPY, stat
 from test_crawl import outputs, records
-from test_state import own_sample
+from test_state import add_article, own_sample
 
 from crawler.replay.server import ReplayServer
 
@@ -26,13 +26,7 @@ def with_slow_page(tmp_path: Path) -> Path:
     filler = (
         "<p>" + "Kalimat panjang tentang industri otomotif di Indonesia yang terus tumbuh. " * 5 + "</p>\n"
     )
-    (replay / "slow.html").write_text(raw[:start] + filler * 15000 + raw[start:], encoding="utf-8")
-    index = replay / "indeks-2016-02-23.html"
-    link = f'<a class="article__link" href="{SLOW_URL}">x</a></div>\n  <a'
-    index.write_text(index.read_text().replace("</div>\n  <a", link, 1))
-    entry = {"url": SLOW_URL + "?page=all", "body": "slow.html", "headers": {"Content-Type": "text/html"}}
-    with (replay / "responses.jsonl").open("a") as fh:
-        fh.write(json.dumps(entry) + "\n")
+    add_article(replay, SLOW_URL, (raw[:start] + filler * 15000 + raw[start:]).encode("utf-8"))
     return replay
 
 

@@ -168,16 +168,22 @@ def regional_edition(page: Path) -> bytes:
 COPY_URL = "http://regional.kompas.com/read/2016/02/16/15000001/menteri.yuddy.ancam.pns.edisi.daerah"
 
 
-def add_regional_copy(replay: Path) -> str:
-    """Add the regional edition of kompas_3 to a replay folder and its 23 February index; return its URL."""
-    (replay / "copy.html").write_bytes(regional_edition(replay / "kompas_3.html"))
+def add_article(replay: Path, url: str, body: bytes) -> str:
+    """Serve a page at `url` (in single-page form) and list it on the 23 February index; return the URL."""
+    name = url.rstrip("/").rsplit("/", 1)[-1] + ".html"
+    (replay / name).write_bytes(body)
     index = replay / "indeks-2016-02-23.html"
-    link = f'<a class="article__link" href="{COPY_URL}">x</a></div>\n  <a'
+    link = f'<a class="article__link" href="{url}">x</a></div>\n  <a'
     index.write_text(index.read_text().replace("</div>\n  <a", link, 1))
-    entry = {"url": COPY_URL + "?page=all", "body": "copy.html", "headers": {"Content-Type": "text/html"}}
+    entry = {"url": url + "?page=all", "body": name, "headers": {"Content-Type": "text/html"}}
     with (replay / "responses.jsonl").open("a") as fh:
         fh.write(json.dumps(entry) + "\n")
-    return COPY_URL
+    return url
+
+
+def add_regional_copy(replay: Path) -> str:
+    """Add the regional edition of kompas_3 to a replay folder; return its URL."""
+    return add_article(replay, COPY_URL, regional_edition(replay / "kompas_3.html"))
 
 
 def test_a_syndicated_copy_in_a_later_run_is_a_near_duplicate(tmp_path):
