@@ -13,58 +13,126 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+from xml.sax.saxutils import escape
 
 import trafilatura
+from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from crawler.profiles import all_profiles, profile_for_url  # noqa: E402
 from crawler.quality import gold_pages  # noqa: E402
 
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
 HOST = "berita.bench.id"
+DAY = date(2024, 11, 25)
 FAST = [
-    "AUTOTHROTTLE_ENABLED=0", "DOWNLOAD_DELAY=0", "CONCURRENT_REQUESTS=32",
-    "CONCURRENT_REQUESTS_PER_DOMAIN=32",
+    "AUTOTHROTTLE_ENABLED=0", "DOWNLOAD_DELAY=0", "CONCURRENT_REQUESTS=8", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
     "ROBOTSTXT_OBEY=0", "WARC_ENABLED=0", "STATE_ENABLED=0", "DEDUP_ENABLED=0", "LOG_LEVEL=WARNING",
     "VALIDATE_MIN_WORDS=1",
 ]  # fmt: skip
+_LONG_NUMBER = re.compile(r"\d{5,}")
 
 
-def build_sample(directory: Path, count: int) -> str:
-    """A replay folder of `count` article URLs over the corpus pages, and its sitemap URL."""
-    pages = list(gold_pages())
-    entries, locs = [], []
-    for n in range(count):
-        page = pages[n % len(pages)]
-        url = f"https://{HOST}/read/2024/11/25/{1000000 + n}/artikel-bench-nomor-{n}"
-        entries.append(
-            {
-                "url": url,
-                "headers": {"Content-Type": "text/html"},
-                "body": str(ROOT / "corpus" / "pages" / page.gold["file"]),
-            }
+def variant(url: str, n: int, profile) -> str | None:
+    """The n-th distinct article URL of the same shape as a recorded page's URL, or None.
+
+    Tries a new id of the same length in place of the URL's last long number, then a
+    suffix and a prefix on its last path segment; keeps the first one the profile accepts.
+    """
+    parts = urlsplit(url)
+    path = parts.path
+    candidates = []
+    numbers = list(_LONG_NUMBER.finditer(path))
+    if numbers:
+        last = numbers[-1]
+        width = last.end() - last.start()
+        candidates.append(path[: last.start()] + str(n).zfill(width)[-width:] + path[last.end() :])
+    head, _, segment = path.rstrip("/").rpartition("/")
+    stem, dot, extension = segment.partition(".")
+    candidates.append(f"{head}/{stem}-b{n}{dot}{extension}")
+    candidates.append(f"{head}/b{n}-{segment}")
+    for candidate in candidates:
+        new = urlunsplit((parts.scheme, parts.netloc, candidate, "", ""))
+        if profile.is_article(new):
+            return new
+    return None
+
+
+def discovery_urls(profile) -> list[tuple[str, str]]:
+    """(kind, url) of every discovery document a site spider asks for on DAY."""
+    found = [("sitemap", u) for u in profile.news_sitemaps] + [("feed", u) for u in profile.feeds]
+    found += [("index", t.format(date=DAY)) for t in profile.index_pages]
+    return found
+
+
+def _document(kind: str, urls: list[str]) -> tuple[str, str]:
+    """A discovery document listing `urls`, and its content type."""
+    if kind == "sitemap":
+        locs = "".join(f"<url><loc>{escape(u)}</loc></url>" for u in urls)
+        return f'<?xml version="1.0"?><urlset xmlns="{SITEMAP_NS}">{locs}</urlset>', "application/xml"
+    if kind == "feed":
+        items = "".join(f"<item><link>{escape(u)}</link></item>" for u in urls)
+        return (
+            f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>',
+            "application/rss+xml",
         )
-        locs.append(f"<url><loc>{url}</loc></url>")
-    sitemap = (
-        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        + "".join(locs)
-        + "</urlset>"
-    )
-    (directory / "sitemap.xml").write_text(sitemap)
-    entries.append(
-        {
-            "url": f"https://{HOST}/sitemap.xml",
-            "body": "sitemap.xml",
-            "headers": {"Content-Type": "application/xml"},
-        }
-    )
+    links = "".join(f'<li><a href="{escape(u)}">artikel</a></li>' for u in urls)
+    return f"<html><body><ul>{links}</ul></body></html>", "text/html"
+
+
+def _write_sample(directory: Path, articles: list[tuple[str, str]], documents: dict[str, tuple[str, str]]):
+    pages = ROOT / "corpus" / "pages"
+    entries = [
+        {"url": url, "headers": {"Content-Type": "text/html"}, "body": str(pages / f)} for url, f in articles
+    ]
+    for n, (url, (body, content_type)) in enumerate(documents.items()):
+        (directory / f"discovery-{n}.txt").write_text(body, encoding="utf-8")
+        entries.append({"url": url, "body": f"discovery-{n}.txt", "headers": {"Content-Type": content_type}})
     (directory / "responses.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))
-    return f"https://{HOST}/sitemap.xml"
+
+
+def build_outlets_sample(directory: Path, count: int) -> list[str]:
+    """`count` articles over the corpus pages, each under its own outlet's URL shape and listed in
+    that outlet's sitemap, feed or index page; returns the outlets to crawl."""
+    pages = [(p, profile_for_url(p.url)) for p in gold_pages()]
+    pages = [(p, profile) for p, profile in pages if profile and discovery_urls(profile)]
+    listed: dict[str, list[str]] = {}
+    articles = []
+    for n in range(count):
+        page, profile = pages[n % len(pages)]
+        url = variant(page.url, n, profile)
+        if url is None:
+            raise SystemExit(f"no URL variant of {page.url} passes the {profile.name} profile")
+        articles.append((profile.single_page(url), page.gold["file"]))
+        listed.setdefault(profile.name, []).append(url)
+    documents = {}
+    for name, urls in listed.items():
+        places = discovery_urls(all_profiles()[name])
+        for number, (kind, place) in enumerate(places):
+            documents[place] = _document(kind, urls[number :: len(places)])
+    _write_sample(directory, articles, documents)
+    return sorted(listed)
+
+
+def build_unprofiled_sample(directory: Path, count: int) -> str:
+    """`count` article URLs on one site no profile knows, behind one sitemap; returns its URL."""
+    pages = list(gold_pages())
+    articles = [(f"https://{HOST}/read/2024/11/25/{1000000 + n}/artikel-bench-nomor-{n}",
+                 pages[n % len(pages)].gold["file"]) for n in range(count)]  # fmt: skip
+    sitemap = f"https://{HOST}/sitemap.xml"
+    _write_sample(directory, articles, {sitemap: _document("sitemap", [u for u, _ in articles])})
+    return sitemap
 
 
 def tree_rss(pid: int) -> int:
@@ -89,10 +157,15 @@ def tree_rss(pid: int) -> int:
     return sum(rss.get(p, 0) for p in family)
 
 
-def crawl(count: int, workers: int) -> dict:
+def crawl(count: int, workers: int, outlets: bool = True, extra: tuple[str, ...] = ()) -> dict:
+    """One timed crawl; `outlets` crawls every outlet with `scrapy crawlall`, else one unprofiled site."""
     with tempfile.TemporaryDirectory(prefix="bersih-bench-") as tmp:
         tmp = Path(tmp)
-        sitemap = build_sample(tmp, count)
+        if outlets:
+            sites = build_outlets_sample(tmp, count)
+            command = ["crawlall", "--sites", ",".join(sites), "-a", f"dates={DAY}"]
+        else:
+            command = ["crawl", "news", "-a", f"url={build_unprofiled_sample(tmp, count)}"]
         server = subprocess.Popen([sys.executable, "-m", "crawler.replay.server", str(tmp), "--port", "0"],
                                   cwd=ROOT, stdout=subprocess.PIPE, text=True)  # fmt: skip
         address = server.stdout.readline().rsplit(" at ", 1)[1].strip()
@@ -102,20 +175,23 @@ def crawl(count: int, workers: int) -> dict:
             f"REPLAY_SERVER={address}",
             f"OUTPUT_DIR={tmp / 'out'}",
         ]
-        command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"url={sitemap}"]
-        command += [part for s in settings for part in ("-s", s)]
+        command = [sys.executable, "-m", "scrapy", *command, *(part for s in settings for part in ("-s", s))]
         started = time.monotonic()
-        job = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        job = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
         peak = 0
         while job.poll() is None:
             peak = max(peak, tree_rss(job.pid))
             time.sleep(0.2)
         elapsed = time.monotonic() - started
         server.terminate()
-        manifest = json.loads(next((tmp / "out").glob("*.manifest.json")).read_text())
-    return {"pages": count, "workers": workers, "written": manifest["counts"]["written"],
-            "seconds": elapsed, "rate": manifest["counts"]["written"] / elapsed,
-            "peak_rss": peak}  # fmt: skip
+        manifests = [json.loads(m.read_text()) for m in (tmp / "out").glob("*.manifest.json")]
+        if not manifests:
+            raise SystemExit(f"the crawl wrote no manifest:\n{job.stderr.read()[-3000:]}")
+    written = sum(m["counts"]["written"] for m in manifests)
+    return {"kind": "outlets" if outlets else "unprofiled site", "pages": count, "workers": workers,
+            "written": written, "seconds": elapsed, "rate": written / elapsed, "peak_rss": peak}  # fmt: skip
 
 
 def trafilatura_rate(calls: int) -> float:
@@ -136,20 +212,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS.md")
     args = parser.parse_args(argv)
     cores = os.cpu_count() or 1
+    plan = [
+        (args.pages, cores, True),
+        (args.pages, 1, True),
+        (args.big, cores, True),
+        (args.pages, cores, False),
+    ]
     runs = []
-    for count, workers in ((args.pages, cores), (args.pages, 1), (args.big, cores)):
-        print(f"crawling {count} pages with {workers} cleaning worker(s)...", file=sys.stderr, flush=True)
-        runs.append(crawl(count, workers))
+    for count, workers, outlets in tqdm(plan, desc="crawls", unit="crawl", file=sys.stderr, disable=None):
+        runs.append(crawl(count, workers, outlets))
     baseline = trafilatura_rate(args.loop)
-    rows = ["| crawl | workers | pages written | seconds | pages/s | vs trafilatura loop | peak RSS |",
-            "|---|---|---|---|---|---|---|"]  # fmt: skip
+    rows = ["| crawl | pages | workers | written | seconds | pages/s | vs trafilatura loop | peak RSS |",
+            "|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for run in runs:
         rows.append(
-            f"| {run['pages']} pages | {run['workers']} | {run['written']} | {run['seconds']:.0f} "
-            f"| {run['rate']:.1f} "
-            f"| {run['rate'] / baseline:.2f}× | {run['peak_rss'] / 2**20:.0f} MB |"
+            f"| {run['kind']} | {run['pages']} | {run['workers']} | {run['written']} | {run['seconds']:.0f} "
+            f"| {run['rate']:.1f} | {run['rate'] / baseline:.2f}× | {run['peak_rss'] / 2**20:.0f} MB |"
         )
-    rows.append(f"| plain trafilatura, one process | - | {args.loop} | - | {baseline:.1f} | 1.00× | - |")
+    rows.append(
+        f"| plain trafilatura loop, one process | {args.loop} | - | - | - | {baseline:.1f} | 1.00× | - |"
+    )
     table = "\n".join(rows)
     print(table)
     section = (

@@ -1,4 +1,4 @@
-"""The Bersih add-on: settings that follow from other settings (User-Agent, replay mode)."""
+"""The Bersih add-on: settings that follow from other settings (User-Agent, replay, distributed mode)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,13 @@ from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from crawler import __version__
 
 REPLAY_HANDLER = "crawler.replay.handler.ReplayDownloadHandler"
+
+# Distributed mode: scrapy-redis's frontier (with leases) and duplicate filter, the state in Redis.
+DISTRIBUTED_SETTINGS = {
+    "SCHEDULER": "crawler.distributed.frontier.LeasingScheduler",
+    "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+    "STATE_BACKEND": "redis",
+}
 
 # In replay mode the server is on loopback: politeness delays only slow the run.
 REPLAY_OVERRIDES = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0.01, "AUTOTHROTTLE_MAX_DELAY": 0.5}
@@ -30,3 +37,6 @@ class Bersih:
             settings.set("DOWNLOAD_HANDLERS", handlers, priority="cmdline")
             for name, value in REPLAY_OVERRIDES.items():
                 _set_unless_user_set(settings, name, value)
+        if settings.getbool("DISTRIBUTED"):
+            for name, value in DISTRIBUTED_SETTINGS.items():
+                settings.set(name, value, priority="cmdline")

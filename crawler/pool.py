@@ -37,20 +37,47 @@ def clean_pages(
 
 
 class CleaningPool:
-    """EXTRACT_WORKERS processes (default: one per core), at most EXTRACT_MAX_IN_FLIGHT pages at once."""
+    """EXTRACT_WORKERS processes (default: one per core), at most EXTRACT_MAX_IN_FLIGHT pages at once.
+
+    One pool serves every crawler of a process (`scrapy crawlall` runs one per site), so the
+    cores are shared rather than oversubscribed; it stops when its last user releases it.
+    """
 
     def __init__(self, workers: int, timeout: float, max_in_flight: int):
         self.workers = workers or os.cpu_count() or 1
         self.timeout = timeout
         self._pool = ProcessPool(max_workers=self.workers, context=multiprocessing.get_context("forkserver"))
         self._slots = asyncio.Semaphore(max_in_flight or 2 * self.workers)
+        self._users = 0
+        self.in_flight = 0
+        self.peak_in_flight = 0  # most pages in the workers at once, for the run's stats
+
+    @classmethod
+    def acquire(cls, workers: int, timeout: float, max_in_flight: int) -> CleaningPool:
+        """The process's pool, started on first use; each acquire() needs a release()."""
+        global _shared
+        if _shared is None:
+            _shared = cls(workers, timeout, max_in_flight)
+        _shared._users += 1
+        return _shared
+
+    def release(self) -> None:
+        """Give the pool back; the last user stops its workers."""
+        global _shared
+        self._users -= 1
+        if self._users <= 0:
+            if _shared is self:
+                _shared = None
+            self.close()
 
     async def clean(self, bodies: list[bytes], url: str, content_type: str | None, site: str, max_bytes: int):
         """The worker's results; ExtractError("cleaner-timeout" or "cleaner-crashed") when it fails."""
         async with self._slots:  # backpressure: pages wait here, not in the pool's queue
-            future = self._pool.schedule(clean_pages, args=(bodies, url, content_type, site, max_bytes),
-                                         timeout=self.timeout * len(bodies))  # fmt: skip
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             try:
+                future = self._pool.schedule(clean_pages, args=(bodies, url, content_type, site, max_bytes),
+                                             timeout=self.timeout * len(bodies))  # fmt: skip
                 return await asyncio.wrap_future(future)
             except FutureTimeout:
                 raise ExtractError(
@@ -58,7 +85,13 @@ class CleaningPool:
                 ) from None
             except ProcessExpired as exc:
                 raise ExtractError("cleaner-crashed", f"the cleaning worker died ({exc})") from None
+            finally:
+                self.in_flight -= 1
 
     def close(self) -> None:
+        """Stop the workers (a page still in a worker is abandoned)."""
         self._pool.stop()
         self._pool.join(timeout=10)
+
+
+_shared: CleaningPool | None = None

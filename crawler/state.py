@@ -138,30 +138,15 @@ class StateStore:
         ).fetchone()
         return Known(*row) if row else None
 
-    def url_with_hash(self, content_hash: str, other_than: str) -> str | None:
-        """The URL of another written article with this exact text."""
+    def url_with_hash(self, content_hash: str, other_than: str, url: str | None = None) -> str | None:
+        """The URL of another written article with this exact text (one run at a time: no claim needed)."""
         row = self._db.execute(
             "SELECT url FROM articles WHERE content_hash = ? AND key != ? LIMIT 1", (content_hash, other_than)
         ).fetchone()
         return row[0] if row else None
 
     def skip_reason(self, key: str, lastmod: str | None, now: datetime) -> str | None:
-        """Why an already written article need not be fetched again, or None to fetch it.
-
-        Articles published (or first seen) inside the refetch window are always fetched again,
-        as they may still change; older ones only when their sitemap lastmod moved.
-        """
-        known = self.known(key)
-        if known is None or known.content_hash is None:
-            return None
-        recent = _parse(known.published or known.first_seen)
-        if recent and now - recent < self.refetch_window:
-            return None
-        if lastmod and lastmod != known.lastmod:
-            return None
-        if lastmod:
-            return f"sitemap lastmod {lastmod} as when written"
-        return "written before, and older than the refetch window"
+        return skip_reason(self.known(key), lastmod, now, self.refetch_window)
 
     # --- writing ---------------------------------------------------------------
 
@@ -245,6 +230,24 @@ class StateStore:
         return _Tx()
 
 
+def skip_reason(known: Known | None, lastmod: str | None, now: datetime, window: timedelta) -> str | None:
+    """Why an already written article need not be fetched again, or None to fetch it.
+
+    Articles published (or first seen) inside the refetch window are always fetched again,
+    as they may still change; older ones only when their sitemap lastmod moved.
+    """
+    if known is None or known.content_hash is None:
+        return None
+    recent = _parse(known.published or known.first_seen)
+    if recent and now - recent < window:
+        return None
+    if lastmod and lastmod != known.lastmod:
+        return None
+    if lastmod:
+        return f"sitemap lastmod {lastmod} as when written"
+    return "written before, and older than the refetch window"
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -281,17 +284,30 @@ class RunState:
         _release(self.store)
 
 
-_OPEN: dict[Path, list] = {}  # resolved STATE_DIR -> [store, users], one store per process
+_OPEN: dict[str, list] = {}  # STATE_DIR or REDIS_URL -> [store, users], one store per process
 
 
-def _release(store: StateStore) -> None:
-    entry = _OPEN.get(store.directory.resolve())
-    if entry is None:
-        return
-    entry[1] -= 1
-    if entry[1] <= 0:
-        del _OPEN[store.directory.resolve()]
-        store.close()
+def _release(store) -> None:
+    for where, entry in list(_OPEN.items()):
+        if entry[0] is store:
+            entry[1] -= 1
+            if entry[1] <= 0:
+                del _OPEN[where]
+                store.close()
+
+
+def _open_store(settings):
+    """The process's store for these settings: SQLite under STATE_DIR, or Redis in distributed mode."""
+    from crawler.timespec import parse_duration
+
+    window = parse_duration(settings.get("STATE_REFETCH_WINDOW"))
+    if settings.get("STATE_BACKEND") == "redis":
+        from crawler.distributed.connection import redis_from_settings
+        from crawler.distributed.state import RedisStateStore
+
+        return settings.get("REDIS_URL"), RedisStateStore(redis_from_settings(settings), window)
+    directory = Path(settings.get("STATE_DIR"))
+    return str(directory.resolve()), StateStore(directory, window)
 
 
 def state_for(crawler: Crawler) -> RunState | None:
@@ -300,27 +316,24 @@ def state_for(crawler: Crawler) -> RunState | None:
         return None
     run_state = getattr(crawler, "_bersih_state", None)
     if run_state is None:
-        from crawler.timespec import parse_duration
-
-        directory = Path(crawler.settings.get("STATE_DIR"))
-        entry = _OPEN.get(directory.resolve())
+        settings = crawler.settings
+        where = settings.get("REDIS_URL") if settings.get("STATE_BACKEND") == "redis" else None
+        where = where or str(Path(settings.get("STATE_DIR")).resolve())
+        entry = _OPEN.get(where)
         if entry is None:
-            store = StateStore(directory, parse_duration(crawler.settings.get("STATE_REFETCH_WINDOW")))
-            entry = _OPEN[directory.resolve()] = [store, 0]
-            earlier = list(Path(crawler.settings.get("OUTPUT_DIR")).glob("*.manifest.json"))
+            where, store = _open_store(settings)
+            entry = _OPEN[where] = [store, 0]
+            earlier = list(Path(settings.get("OUTPUT_DIR")).glob("*.manifest.json"))
             if store.is_new and earlier:
                 logger.warning(
                     "State %s is new, but %s holds %d earlier runs: what they wrote will be written again. "
                     "If the state was lost, stop and rebuild it with `scrapy rebuildstate`.",
-                    store.path, crawler.settings.get("OUTPUT_DIR"), len(earlier),
+                    store.path, settings.get("OUTPUT_DIR"), len(earlier),
                 )  # fmt: skip
             renamed = store.finish_renames()
             if renamed:
-                logger.warning(
-                    "State %s: finished %d output renames an interrupted run had committed",
-                    store.path,
-                    renamed,
-                )
+                logger.warning("State %s: finished %d output renames an interrupted run had committed",
+                               where, renamed)  # fmt: skip
         entry[1] += 1
         run_state = crawler._bersih_state = RunState(entry[0])
     return run_state

@@ -60,7 +60,9 @@ class DedupPipeline:
         original = self.first_url.setdefault(item["content_hash"], item["url"])
         if original == item["url"] and self.store is not None:
             # written by an earlier run under another URL?
-            original = self.store.url_with_hash(item["content_hash"], other_than=key) or original
+            original = (
+                self.store.url_with_hash(item["content_hash"], other_than=key, url=item["url"]) or original
+            )
         if original != item["url"]:
             return self._duplicate(item, "exact-duplicate", original)
         if self.near is not None:

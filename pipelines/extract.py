@@ -27,7 +27,7 @@ class ExtractPipeline:
         workers = settings.get("EXTRACT_WORKERS")
         self.pool = None
         if workers is None or int(workers) > 0:
-            self.pool = CleaningPool(
+            self.pool = CleaningPool.acquire(
                 int(workers or 0),
                 settings.getfloat("EXTRACT_TIMEOUT"),
                 settings.getint("EXTRACT_MAX_IN_FLIGHT"),
@@ -51,7 +51,8 @@ class ExtractPipeline:
     def close_spider(self) -> None:
         self.layout.report()
         if self.pool is not None:
-            self.pool.close()
+            self.crawler.stats.set_value("bersih/cleaning/peak_in_flight", self.pool.peak_in_flight)
+            self.pool.release()
 
     async def clean(self, item: Page) -> dict:
         """The record of a page, or of all the pages of a multi-page article, stitched."""

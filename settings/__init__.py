@@ -21,6 +21,12 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# An article response yields one item: Scrapy's default of 100 parallel slots per response only
+# costs the reactor a hundred idle tasks per page (bench/crawl.py measures the difference).
+CONCURRENT_ITEMS = 8
+# Downloaded pages waiting for cleaning, per site, before Scrapy stops fetching more: about ten
+# articles. Scrapy's 5 MB default holds dozens of pages per site in memory (bench/crawl.py).
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 DOWNLOAD_DELAY = 0.5
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 3
@@ -55,6 +61,9 @@ VALIDATE_MIN_WORDS = 40
 STATE_ENABLED = True
 STATE_DIR = "state"
 STATE_REFETCH_WINDOW = "2d"
+# "sqlite" (under STATE_DIR, one run at a time) or "redis" (REDIS_URL, shared by the workers
+# of distributed mode, which sets it).
+STATE_BACKEND = "sqlite"
 
 # Exact duplicates (the same normalised text under another URL): "drop" them, counted
 # as "duplicate" in the manifest, or "mark" them, written with `duplicate_of`.
@@ -97,3 +106,15 @@ HEALTH_MIN_SCHEDULED = 5
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# Distributed mode (README "Scaling out"): workers share a frontier and the state in Redis.
+# Switch it on with SCRAPY_SETTINGS_MODULE=settings.distributed, or -s DISTRIBUTED=1 -s REDIS_URL=…
+DISTRIBUTED = False
+REDIS_URL = None
+# A worker that stops renewing its leases (killed, cut off) loses its requests to the others
+# after this long; keep it above DOWNLOAD_TIMEOUT plus EXTRACT_TIMEOUT.
+DISTRIBUTED_LEASE_SECONDS = 90
+# A worker exits when the frontier has been empty, with nothing leased anywhere, this long.
+DISTRIBUTED_IDLE_EXIT = 30
+SCHEDULER_QUEUE_KEY = "bersih:%(spider)s:requests"
+SCHEDULER_DUPEFILTER_KEY = "bersih:%(spider)s:dupefilter"

@@ -296,3 +296,26 @@ def test_a_broken_profile_file_makes_its_spider_say_what_is_wrong(tmp_path):
     assert spider.name == "rusak"
     with pytest.raises(UsageError, match=r"missing required field 'title'\. Fix the file"):
         spider()
+
+
+def test_a_feed_on_another_host_than_the_articles_is_still_read(tmp_path):
+    # Tempo English publishes en.tempo.co articles in a feed on rss.tempo.co.
+    page = next(p for p in gold_pages(ROOT / "corpus") if p.name == "tempoen_1")
+    replay = tmp_path / "replay"
+    replay.mkdir()
+    (replay / "feed.xml").write_text(f"<rss><channel><item><link>{page.url}</link></item></channel></rss>")
+    (replay / "article.html").write_bytes(page.html)
+    entries = [
+        {
+            "url": "https://rss.tempo.co/en",
+            "body": "feed.xml",
+            "headers": {"Content-Type": "application/rss+xml"},
+        },
+        {"url": page.url, "body": "article.html", "headers": {"Content-Type": "text/html"}},
+    ]
+    (replay / "responses.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))
+    out = tmp_path / "out"
+    result = run_scrapy("crawl", "tempo-en", "-s", f"REPLAY_DIR={replay}", "-s", f"OUTPUT_DIR={out}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    written = records(outputs(out)[0])
+    assert [r["url"] for r in written] == [page.url]

@@ -13,6 +13,7 @@ from conftest import ROOT, SAMPLE_DATES, SCRAPY, stat
 from test_crawl import outputs, records
 from test_state import add_article, own_sample
 
+from crawler.pool import CleaningPool
 from crawler.replay.server import ReplayServer
 
 SLOW_URL = "http://otomotif.kompas.com/read/2016/02/23/170000001/pameran.otomotif.panjang.sekali"
@@ -96,3 +97,43 @@ def test_a_cleaner_that_dies_costs_its_page_alone(tmp_path):
     assert stat(log, "bersih/rejected/cleaner-crashed") == 1
     counts = manifest(out)["counts"]
     assert counts["scheduled"] == 6 and counts["written"] == 5 and counts["rejected"] == 1
+
+
+def test_a_download_burst_waits_for_the_cleaners_instead_of_piling_up(tmp_path):
+    replay = own_sample(tmp_path)
+    page = (replay / "kompas_6.html").read_bytes()
+    for n in range(20):
+        add_article(replay, f"http://otomotif.kompas.com/read/2016/02/23/1800000{n:02d}/salinan.ke.{n}", page)
+    server = ReplayServer(replay).start_in_thread()
+    try:
+        out = tmp_path / "out"
+        settings = ("EXTRACT_WORKERS=1", "EXTRACT_MAX_IN_FLIGHT=2", "DOWNLOAD_DELAY=0",
+                    "AUTOTHROTTLE_ENABLED=0", "DEDUP_ENABLED=0")  # fmt: skip
+        result = subprocess.run(
+            crawl_command(server.url, out, tmp_path / "state", *settings),
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+            timeout=180,
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+    assert result.returncode == 0, result.stderr[-3000:]
+    # 25 pages downloaded at once, one cleaner: never more than two pages handed to it at a time.
+    assert stat(result.stderr, "bersih/cleaning/peak_in_flight") == 2
+    assert manifest(out)["counts"]["written"] == 25
+
+
+def test_every_crawler_of_a_process_shares_one_cleaning_pool():
+    first = CleaningPool.acquire(1, 5, 0)
+    second = CleaningPool.acquire(4, 5, 0)  # a second site of the same crawlall
+    try:
+        assert second is first and first.workers == 1
+    finally:
+        first.release()
+    assert CleaningPool.acquire(1, 5, 0) is first  # still in use by the second site
+    first.release()
+    second.release()
+    replacement = CleaningPool.acquire(1, 5, 0)  # the last user stopped it; a new run starts afresh
+    try:
+        assert replacement is not first
+    finally:
+        replacement.release()

@@ -70,7 +70,7 @@ class NewsSpider(ProfileSpider):
                 "No profile for %s: cleaning with the generic Indonesian rules alone", self.profile.name
             )
             self.crawler.stats.inc_value("bersih/layout/unprofiled_site")
-        yield Request(self.start_url, callback=self.parse_start)
+        yield Request(self.start_url, callback=self.parse_start, errback=self.discovery_failed)
 
     def parse_start(self, response: Response) -> Iterable[Request]:
         """Read the start URL as whatever it turns out to be."""

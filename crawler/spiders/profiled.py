@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
-from scrapy import Request
+from scrapy import Request, Selector
 from scrapy.exceptions import IgnoreRequest, UsageError
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider, Spider
@@ -61,13 +61,39 @@ class ProfileSpider(SitemapSpider):
         for problem in self.profile.problems:
             self.logger.warning("%s; left out, the generic rules stand in for it", problem)
             self.crawler.stats.inc_value(f"bersih/layout/bad_selector/{self.profile.name}")
+        if self.settings.getbool("DISTRIBUTED"):
+            self.logger.info(
+                "Distributed mode: taking work from Redis (scrapy seed %s puts it there)", self.name
+            )
+            return
+        async for request in self.discovery_requests():
+            yield request
+
+    async def discovery_requests(self) -> AsyncIterator[Request]:
+        """The sitemaps, feeds and index pages to read (`scrapy seed` sends them to Redis)."""
+        # The profile names its discovery URLs, so they are fetched even off the article
+        # domains (rss.tempo.co feeds en.tempo.co); the articles they list are not.
         async for request in super().start():
+            request.meta["allow_offsite"] = True
+            request.errback = self.discovery_failed
             yield request
         for feed in self.profile.feeds:
-            yield Request(feed, callback=self.parse_feed)
+            yield self._discovery(feed, self.parse_feed)
         for template in self.profile.index_pages:
             for day in self.index_dates:
-                yield Request(template.format(date=day), callback=self.parse_index)
+                yield self._discovery(template.format(date=day), self.parse_index)
+
+    def _discovery(self, url: str, callback) -> Request:
+        return Request(url, callback=callback, errback=self.discovery_failed, meta={"allow_offsite": True},
+                       dont_filter=True)  # fmt: skip
+
+    def discovery_failed(self, failure: Failure) -> None:
+        """A sitemap, feed or index page that could not be fetched: one line and a count."""
+        error, request = failure.value, failure.request
+        response = getattr(error, "response", None)
+        kind = f"http-{response.status}" if isinstance(error, HttpError) else type(error).__name__
+        self.logger.warning("Could not read %s: %s: %s", request.url, kind, error)
+        self.crawler.stats.inc_value(f"bersih/discovery/failed/{kind}")
 
     # --- discovery -------------------------------------------------------------
 
@@ -84,7 +110,7 @@ class ProfileSpider(SitemapSpider):
         found = [
             self.article_request(r.url, self._lastmods.pop(r.url, None))
             if r.callback == self.parse_article
-            else r
+            else r.replace(errback=self.discovery_failed)
             for r in requests
         ]
         return [r for r in found if r is not None]
@@ -129,7 +155,7 @@ class ProfileSpider(SitemapSpider):
         if self.profile.index_next:
             next_page = response.xpath(f"({self.profile.index_next})/@href").get()
             if next_page:
-                yield response.follow(next_page, callback=self.parse_index)
+                yield response.follow(next_page, callback=self.parse_index, errback=self.discovery_failed)
 
     # --- articles --------------------------------------------------------------
 
@@ -153,10 +179,12 @@ class ProfileSpider(SitemapSpider):
             self.crawler.stats.inc_value("bersih/discovery/seen_again")
             return None
         self._scheduled.add(key)
-        self.crawler.signals.send_catch_log(
-            bersih_signals.article_scheduled, url=url, key=key, site=self.profile.name
-        )
         reason = store.skip_reason(key, lastmod, now) if store is not None else None
+        if reason or not self.settings.getbool("DISTRIBUTED"):
+            # In distributed mode the worker that takes a fetched article from Redis announces it.
+            self.crawler.signals.send_catch_log(
+                bersih_signals.article_scheduled, url=url, key=key, site=self.profile.name
+            )
         if reason:
             self._skipped.add(key)
             self.crawler.stats.inc_value("bersih/skipped/unchanged")
@@ -213,8 +241,10 @@ class ProfileSpider(SitemapSpider):
         meta = response.meta
         parts: list[tuple[str, bytes]] = [*meta.get("bersih_parts", []), (response.url, response.body)]
         article = meta["bersih_article"]
-        declared = meta.get("bersih_declared") or self._declared_pages(response)
-        following = self._next_page(response, [url for url, _ in parts])
+        page = self._own_selector(response)
+        declared = meta.get("bersih_declared") or self._declared_pages(page)
+        following = self._next_page(page, response, [url for url, _ in parts])
+        del page
         if following:
             yield response.follow(
                 following,
@@ -240,19 +270,29 @@ class ProfileSpider(SitemapSpider):
             declared_pages=declared,
         )
 
-    def _next_page(self, response: Response, seen: list[str]) -> str | None:
-        """The article's next page, when the profile says how to find it."""
-        if not self.profile.next_page or len(seen) >= MAX_ARTICLE_PAGES:
+    def _own_selector(self, response: Response) -> Selector | None:
+        """A parse of the page for the pagination rules, or None when the profile has none.
+
+        Not response.xpath(): the response caches its tree, and keeps it while the page waits
+        for cleaning, megabytes for each page in flight.
+        """
+        if not (self.profile.next_page or self.profile.page_total) or not isinstance(response, TextResponse):
             return None
-        href = response.xpath(f"({self.profile.next_page})/@href").get()
+        return Selector(body=response.body, encoding=response.encoding, type="html", base_url=response.url)
+
+    def _next_page(self, page: Selector | None, response: Response, seen: list[str]) -> str | None:
+        """The article's next page, when the profile says how to find it."""
+        if page is None or not self.profile.next_page or len(seen) >= MAX_ARTICLE_PAGES:
+            return None
+        href = page.xpath(f"({self.profile.next_page})/@href").get()
         url = response.urljoin(href) if href else None
         return url if url and url not in seen and self.profile.owns(url) else None
 
-    def _declared_pages(self, response: Response) -> int | None:
+    def _declared_pages(self, page: Selector | None) -> int | None:
         """The page count the article states ("Halaman 1 dari 3"): the largest number shown."""
-        if not self.profile.page_total:
+        if page is None or not self.profile.page_total:
             return None
-        text = " ".join(response.xpath(f"({self.profile.page_total})//text()").getall())
+        text = " ".join(page.xpath(f"({self.profile.page_total})//text()").getall())
         numbers = [int(n) for n in _NUMBER.findall(text)]
         return max(numbers) if numbers else None
 

@@ -1,0 +1,240 @@
+"""The shared frontier: scrapy-redis's scheduler, with a lease on every request a worker takes.
+
+scrapy-redis pops a request before crawling it, so a worker killed mid-request would lose
+it. Here a pop moves the request into a lease set with a deadline instead. The worker
+renews its leases while it runs, and gives them back only when it ends cleanly, after its
+output, its state and its manifest are committed. Until then its work is not safe: a worker
+killed at any moment leaves leases that run out, and the other workers put their requests
+back in the queue, to be done again from the start.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+
+import redis
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Request
+from scrapy.utils.asyncio import AsyncioLoopingCall
+from scrapy.utils.defer import deferred_from_coro
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+
+from crawler import signals as bersih_signals
+from crawler.distributed.connection import check_versions, redis_from_settings
+
+logger = logging.getLogger(__name__)
+
+LEASE_META = "bersih_lease"
+
+# Atomically: the first request of the queue, moved into the lease set until ARGV[1].
+_TAKE = """
+local first = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #first == 0 then return false end
+redis.call('ZREM', KEYS[1], first[1])
+redis.call('ZADD', KEYS[2], ARGV[1], first[1])
+return first[1]
+"""
+# Atomically: every lease whose deadline passed, back into the queue.
+_REQUEUE = """
+local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+for _, member in ipairs(expired) do
+  redis.call('ZREM', KEYS[1], member)
+  redis.call('ZADD', KEYS[2], 0, member)
+end
+return #expired
+"""
+
+
+class LeasingQueue(PriorityQueue):
+    """scrapy-redis's priority queue whose pop leases the request instead of removing it."""
+
+    lease_seconds = 60.0
+
+    def __init__(self, server, spider, key, serializer=None):
+        super().__init__(server, spider, key, serializer)
+        self.leases_key = f"{self.key}:leases"
+        self._take = server.register_script(_TAKE)
+        self._requeue = server.register_script(_REQUEUE)
+
+    def pop(self, timeout: int = 0) -> Request | None:
+        member = self._take(keys=[self.key, self.leases_key], args=[time.time() + self.lease_seconds])
+        if not member:
+            return None
+        request = self._decode_request(member)
+        request.meta[LEASE_META] = member
+        return request
+
+    def push(self, request: Request) -> None:
+        # A request is stored without the lease of the request it came from.
+        lease = request.meta.pop(LEASE_META, None)
+        try:
+            super().push(request)
+        finally:
+            if lease is not None:
+                request.meta[LEASE_META] = lease
+
+    def renew(self, members: list[bytes]) -> None:
+        if members:
+            deadline = time.time() + self.lease_seconds
+            self.server.zadd(self.leases_key, dict.fromkeys(members, deadline), xx=True)
+
+    def release(self, *members: bytes) -> int:
+        return self.server.zrem(self.leases_key, *members) if members else 0
+
+    def requeue_expired(self) -> int:
+        """Put back the requests of workers that stopped renewing their leases; how many."""
+        return int(self._requeue(keys=[self.leases_key, self.key], args=[time.time()]))
+
+    def leased(self) -> int:
+        return int(self.server.zcard(self.leases_key))
+
+
+class LeasingScheduler(Scheduler):
+    """The scheduler of distributed mode (settings/distributed.py switches it on).
+
+    Settings: REDIS_URL; DISTRIBUTED_LEASE_SECONDS, how long a silent worker keeps its
+    requests; DISTRIBUTED_IDLE_EXIT, seconds of an empty frontier before a worker exits.
+    """
+
+    def __init__(self, server, crawler: Crawler, **kwargs):
+        super().__init__(server, **kwargs)
+        self.crawler = crawler
+        settings = crawler.settings
+        self.lease_seconds = settings.getfloat("DISTRIBUTED_LEASE_SECONDS")
+        self.idle_exit = settings.getfloat("DISTRIBUTED_IDLE_EXIT")
+        self.held: set[bytes] = set()
+        self.local: deque[Request] = deque()  # later pages of articles this worker is stitching
+        self.idle_since: float | None = None
+        self.lost: str | None = None
+        self._renewal: AsyncioLoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LeasingScheduler:
+        settings = crawler.settings
+        server = redis_from_settings(settings)
+        site = crawler.spidercls.name
+        check_versions(server, settings.get("REDIS_URL"), site, getattr(crawler.spidercls, "profile", None))
+        scheduler = cls(
+            server,
+            crawler,
+            persist=True,
+            queue_key=settings.get("SCHEDULER_QUEUE_KEY"),
+            queue_cls="crawler.distributed.frontier.LeasingQueue",
+            dupefilter_key=settings.get("SCHEDULER_DUPEFILTER_KEY"),
+            dupefilter_cls=settings.get("DUPEFILTER_CLASS"),
+            serializer=None,
+        )
+        scheduler.stats = crawler.stats
+        crawler.signals.connect(scheduler._spider_idle, signal=signals.spider_idle)
+        # Connected after the Ledger extension: runs once the manifest is written.
+        crawler.signals.connect(scheduler._spider_closed, signal=signals.spider_closed)
+        return scheduler
+
+    # --- Scrapy's scheduler interface ----------------------------------------------
+
+    def open(self, spider):
+        super().open(spider)
+        self.queue.lease_seconds = self.lease_seconds
+        spider.frontier_announces_articles = True
+        self._renewal = AsyncioLoopingCall(self._renew)
+        self._renewal.start(max(self.lease_seconds / 3, 0.5), now=False)
+        logger.info(
+            "Distributed mode: frontier %s in Redis (%d queued, %d leased)",
+            self.queue.key, len(self.queue), self.queue.leased(),
+        )  # fmt: skip
+
+    def close(self, reason):
+        if self._renewal is not None and self._renewal.running:
+            self._renewal.stop()
+
+    def has_pending_requests(self) -> bool:
+        return bool(self.local) or self._guard(lambda: len(self.queue) > 0, False)
+
+    def enqueue_request(self, request: Request) -> bool:
+        if "bersih_parts" in request.meta:
+            # The next page of an article: fetched here, under the lease of its first page, as
+            # its earlier pages are in this worker's memory.
+            self.local.append(request)
+            return True
+        lease = request.meta.get(LEASE_META)
+        added = self._guard(lambda: super(LeasingScheduler, self).enqueue_request(request), False)
+        if lease is not None and self._guard(lambda: self.queue.release(lease), None) is not None:
+            self.held.discard(lease)  # a retry or redirect: the new request in Redis stands in for it
+        return added
+
+    def next_request(self) -> Request | None:
+        if self.local:
+            return self.local.popleft()
+        request = self._guard(self.queue.pop, None)
+        if request is None:
+            return None
+        self.held.add(request.meta[LEASE_META])
+        self.idle_since = None
+        self.stats.inc_value("scheduler/dequeued/redis")
+        if "bersih_article" in request.meta and "bersih_parts" not in request.meta:
+            self.crawler.signals.send_catch_log(
+                bersih_signals.article_scheduled,
+                url=request.meta["bersih_article"],
+                key=request.meta["bersih_key"],
+                site=self.spider.profile.name,
+            )
+        return request
+
+    # --- leases --------------------------------------------------------------------
+
+    def _spider_closed(self, spider, reason: str) -> None:
+        """The output, state and manifest are committed (the Ledger wrote before this): let go."""
+        if self.held and not self.lost:
+            self._guard(lambda: self.queue.release(*self.held), None)
+            if not self.lost:
+                logger.info("Gave back the leases of the %d requests this worker finished", len(self.held))
+                self.held.clear()
+
+    def _renew(self) -> None:
+        self._guard(lambda: self.queue.renew(list(self.held)), None)
+        requeued = self._guard(self.queue.requeue_expired, 0)
+        if requeued:
+            logger.warning("Put back %d requests whose worker stopped renewing their leases", requeued)
+            self.stats.inc_value("bersih/distributed/requeued", requeued)
+
+    def _spider_idle(self, spider) -> None:
+        """Exit after DISTRIBUTED_IDLE_EXIT seconds of an empty frontier.
+
+        While other workers hold leases, wait a lease period longer: a dead worker's leases run
+        out within it and come back to the queue; a live one's are renewed, and it finishes them.
+        """
+        if self.lost:
+            return
+        self._renew()
+        if self._guard(lambda: len(self.queue), 0):
+            self.idle_since = None
+            raise DontCloseSpider
+        now = time.monotonic()
+        self.idle_since = self.idle_since or now
+        idle = now - self.idle_since
+        others = self._guard(self.queue.leased, 0) - len(self.held)
+        if idle < self.idle_exit or (others > 0 and idle < self.idle_exit + self.lease_seconds):
+            raise DontCloseSpider
+        logger.info("Frontier %s empty for %.0fs: this worker is done", self.queue.key, idle)
+
+    def _guard(self, call, fallback):
+        """Run a Redis call; when Redis is gone, stop this worker cleanly instead of crashing."""
+        if self.lost:
+            return fallback
+        try:
+            return call()
+        except redis.RedisError as exc:
+            self.lost = str(exc)
+            logger.error(
+                "Lost Redis at %s (%s): this worker stops. Its %d leased requests go back to the queue "
+                "when their leases run out; the manifest records what it finished.",
+                self.crawler.settings.get("REDIS_URL"), exc, len(self.held),
+            )  # fmt: skip
+            self.crawler.stats.set_value("bersih/distributed/redis_lost", str(exc))
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="redis-lost"))
+            return fallback

@@ -1,0 +1,135 @@
+"""Cross-run state in Redis, shared by every worker: the StateStore of distributed mode.
+
+Same questions and answers as the SQLite store (crawler/state.py), so the pipelines do not
+know which one they use. One difference: a text is claimed by the first URL that writes it,
+atomically, so two workers meeting the same syndicated copy at once write it once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import redis
+
+from crawler.state import Known, Written, _now, skip_reason
+
+PREFIX = "bersih:state"
+
+
+class RedisStateStore:
+    """Articles, texts, signatures and pending renames under bersih:state:* keys."""
+
+    def __init__(self, server: redis.Redis, refetch_window: timedelta):
+        self.server = server
+        self.refetch_window = refetch_window
+        self.is_new = False
+        # Renames are of files on this machine: pending ones are kept per host.
+        self._renames = f"{PREFIX}:renames:{socket.gethostname()}"
+
+    def close(self) -> None:
+        self.server.close()
+
+    # --- reading ---------------------------------------------------------------
+
+    def known(self, key: str) -> Known | None:
+        raw = self.server.hget(f"{PREFIX}:articles", key)
+        return Known(key=key, **json.loads(raw)) if raw else None
+
+    def url_with_hash(self, content_hash: str, other_than: str, url: str | None = None) -> str | None:
+        """The URL of another article with this exact text; given `url`, claims the text for it if free."""
+        text_key = f"{PREFIX}:texts:{content_hash}"
+        mine = json.dumps([other_than, url])
+        owner = self.server.set(text_key, mine, nx=True, get=True) if url else self.server.get(text_key)
+        if not owner:
+            return None
+        owner_key, owner_url = json.loads(owner)
+        return owner_url if owner_key != other_than else None
+
+    def skip_reason(self, key: str, lastmod: str | None, now: datetime) -> str | None:
+        return skip_reason(self.known(key), lastmod, now, self.refetch_window)
+
+    def has_written(self, site: str) -> bool:
+        return bool(self.server.sismember(f"{PREFIX}:sites", site))
+
+    def signatures_since(self, since: datetime) -> list[tuple[str, str, bytes]]:
+        keys = self.server.zrangebyscore(f"{PREFIX}:signature_times", since.timestamp(), "+inf")
+        if not keys:
+            return []
+        rows = self.server.hmget(f"{PREFIX}:signatures", keys)
+        found = []
+        for key, raw in zip(keys, rows, strict=True):
+            if raw:
+                url, minhash = raw.split(b"\n", 1)
+                found.append((key.decode(), url.decode(), minhash))
+        return found
+
+    # --- writing ---------------------------------------------------------------
+
+    def commit(
+        self,
+        written: list[Written],
+        renames: list[tuple[Path, Path]],
+        run_id: str,
+        signatures: list[tuple[str, str, bytes]] = (),
+        seen_unchanged: list[tuple[str, str | None]] = (),
+    ) -> None:
+        """Record written articles, their signatures and the output renames due, in one transaction."""
+        now = _now()
+        earlier = {w.key: self.known(w.key) for w in written}
+        for key, _ in seen_unchanged:
+            earlier.setdefault(key, self.known(key))
+        pipe = self.server.pipeline(transaction=True)
+        for w in written:
+            before = earlier[w.key]
+            state = {
+                "url": w.url, "first_seen": before.first_seen if before else now,
+                "lastmod": w.lastmod or (before.lastmod if before else None), "published": w.published,
+                "content_hash": w.content_hash, "revision": w.revision,
+            }  # fmt: skip
+            pipe.hset(f"{PREFIX}:articles", w.key, json.dumps(state))
+            pipe.set(f"{PREFIX}:texts:{w.content_hash}", json.dumps([w.key, w.url]), nx=True)
+            pipe.sadd(f"{PREFIX}:sites", w.site)
+        for key, lastmod in seen_unchanged:
+            before = earlier[key]
+            if before and lastmod:
+                fields = {k: getattr(before, k) for k in ("url", "first_seen", "published", "content_hash",
+                                                           "revision")}  # fmt: skip
+                pipe.hset(f"{PREFIX}:articles", key, json.dumps({**fields, "lastmod": lastmod}))
+        stamp = datetime.fromisoformat(now).timestamp()
+        for key, url, minhash in signatures:
+            pipe.hset(f"{PREFIX}:signatures", key, url.encode() + b"\n" + minhash)
+            pipe.zadd(f"{PREFIX}:signature_times", {key: stamp})
+        for partial, final in renames:
+            pipe.hset(self._renames, str(Path(partial).resolve()),
+                      json.dumps([str(Path(final).resolve()), os.getpid()]))  # fmt: skip
+        pipe.execute()
+
+    def finish_renames(self) -> int:
+        """Rename committed outputs of this process, or of dead workers of this machine; how many.
+
+        A live worker's renames are its own business: it does them right after its commit.
+        """
+        done = 0
+        for partial, due in self.server.hgetall(self._renames).items():
+            final, pid = json.loads(due)
+            if pid != os.getpid() and _alive(pid):
+                continue
+            if Path(partial.decode()).exists():
+                os.replace(partial.decode(), final)
+                done += 1
+            self.server.hdel(self._renames, partial)
+        return done
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

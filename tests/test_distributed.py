@@ -1,0 +1,169 @@
+"""Distributed mode against a real Redis on 127.0.0.1: workers share the frontier, nothing is lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from conftest import ROOT, SAMPLE_DATES, SCRAPY, run_scrapy
+from test_crawl import outputs, records
+from test_state import add_article, own_sample
+
+from crawler.replay.archive import load_archive
+from crawler.replay.server import ReplayServer
+
+ARTICLES = 17  # the demo sample's 5 and 12 more
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A Redis server of the test's own, on a free port of 127.0.0.1."""
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is not installed: .ci/run installs it (apt-get install redis-server)"
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def sample(tmp_path) -> Path:
+    """The demo sample with 12 more articles, each page served after 0.3 s, as a real site would."""
+    replay = own_sample(tmp_path)
+    raw = (replay / "kompas_6.html").read_text(encoding="utf-8")
+    start = raw.index("<div class='div-read'>") + len("<div class='div-read'>")
+    for n in range(ARTICLES - 5):
+        lead = f"<p>Laporan tambahan nomor {n} dari meja redaksi otomotif tentang pameran kendaraan.</p>"
+        add_article(replay, f"http://otomotif.kompas.com/read/2016/02/23/19000{n:03d}/laporan.{n}",
+                    (raw[:start] + lead + raw[start:]).encode("utf-8"))  # fmt: skip
+    entries = [json.loads(line) for line in (replay / "responses.jsonl").read_text().splitlines()]
+    for entry in entries:
+        if "/read/" in entry["url"]:
+            entry["delay_seconds"] = 0.3
+    (replay / "responses.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))
+    assert len([u for u in load_archive(replay) if "/read/" in u]) == ARTICLES
+    return replay
+
+
+def distributed(redis_url: str, *settings: str) -> list[str]:
+    """-s options of a distributed worker (or seed) on this Redis."""
+    options = ["DISTRIBUTED=1", f"REDIS_URL={redis_url}", "NEAR_DUP_ENABLED=0", "DISTRIBUTED_IDLE_EXIT=2",
+               "DISTRIBUTED_LEASE_SECONDS=4", *settings]  # fmt: skip
+    return [part for option in options for part in ("-s", option)]
+
+
+def seed(redis_url: str) -> subprocess.CompletedProcess:
+    return run_scrapy("seed", "kompas", "-a", f"dates={SAMPLE_DATES}", *distributed(redis_url))
+
+
+def worker(redis_url: str, server: str, out: Path) -> subprocess.Popen:
+    # Two requests at a time: a worker takes no more from the frontier than it can fetch at once.
+    settings = distributed(redis_url, f"REPLAY_SERVER={server}", f"OUTPUT_DIR={out}", "CONCURRENT_REQUESTS=2")
+    command = [*SCRAPY, "crawl", "kompas", *settings]
+    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def written_urls(*outs: Path) -> list[str]:
+    return [r["url"] for out in outs for r in records(outputs(out)[0])]
+
+
+def test_workers_share_the_frontier_and_write_each_article_once(redis_url, sample, tmp_path):
+    server = ReplayServer(sample).start_in_thread()
+    try:
+        seeded = seed(redis_url)
+        assert seeded.returncode == 0, seeded.stderr[-3000:]
+        assert "Seeded kompas: 3 discovery URLs" in seeded.stdout  # news sitemap, two index days
+        outs = [tmp_path / f"worker{n}" for n in range(3)]
+        workers = [worker(redis_url, server.url, out) for out in outs]
+        logs = [w.communicate(timeout=240)[1] for w in workers]
+    finally:
+        server.shutdown()
+    for job, log in zip(workers, logs, strict=True):
+        assert job.returncode == 0, log[-3000:]
+    urls = written_urls(*outs)
+    assert len(urls) == ARTICLES and len(set(urls)) == ARTICLES  # each once, none twice
+    assert sum(1 for out in outs if records(outputs(out)[0])) >= 2  # the work was shared
+    # every article fetched once in all: the frontier handed each to one worker
+    article_hits = {u: n for u, n in server.hits.items() if "/read/" in u}
+    assert len(article_hits) == ARTICLES and set(article_hits.values()) == {1}
+    merged = run_scrapy("merge-manifests", *map(str, outs), "-o", str(tmp_path / "merged.json"))
+    assert merged.returncode == 0, merged.stderr
+    total = json.loads((tmp_path / "merged.json").read_text())
+    counts = total["counts"]
+    assert counts["scheduled"] == counts["written"] == ARTICLES
+    assert sum(counts[o] for o in ("written", "skipped", "duplicate", "rejected", "failed")) == ARTICLES
+    assert total["written_more_than_once"] == []
+    # A second seeding and run finds nothing new: the state is shared in Redis.
+    assert seed(redis_url).returncode == 0
+    server = ReplayServer(sample).start_in_thread()
+    try:
+        again = worker(redis_url, server.url, tmp_path / "again")
+        log = again.communicate(timeout=240)[1]
+    finally:
+        server.shutdown()
+    assert again.returncode == 0, log[-3000:]
+    assert written_urls(tmp_path / "again") == []
+
+
+def test_a_worker_killed_mid_crawl_loses_nothing(redis_url, sample, tmp_path):
+    server = ReplayServer(sample).start_in_thread()
+    try:
+        assert seed(redis_url).returncode == 0
+        doomed, survivor = (
+            worker(redis_url, server.url, tmp_path / "a"),
+            worker(redis_url, server.url, tmp_path / "b"),
+        )
+        deadline = time.monotonic() + 120
+        while sum(n for u, n in server.hits.items() if "/read/" in u) < 6 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(timeout=30)
+        log = survivor.communicate(timeout=240)[1]
+    finally:
+        server.shutdown()
+    assert survivor.returncode == 0, log[-3000:]
+    assert "Put back" in log  # the dead worker's leases ran out and came back to the queue
+    urls = written_urls(tmp_path / "a", tmp_path / "b")
+    assert len(urls) == ARTICLES and len(set(urls)) == ARTICLES
+    assert outputs(tmp_path / "b")[0], "the survivor wrote nothing"
+
+
+def test_a_worker_refuses_to_start_without_redis_or_beside_another_version(redis_url, tmp_path):
+    gone = free_port()
+    result = run_scrapy("crawl", "kompas", *distributed(f"redis://127.0.0.1:{gone}/0"))
+    assert result.returncode == 2
+    assert f"cannot reach Redis at redis://127.0.0.1:{gone}/0" in result.stderr
+    assert seed(redis_url).returncode == 0
+    redis.Redis.from_url(redis_url).hset("bersih:kompas:meta", "bersih_version", "0.0.1")
+    result = run_scrapy("crawl", "kompas", *distributed(redis_url))
+    assert result.returncode == 2
+    assert "bersih_version 0.0.1 in Redis" in result.stderr
