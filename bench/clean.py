@@ -18,6 +18,9 @@ from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from results import write_section  # noqa: E402
 
 from crawler.extract import extract  # noqa: E402
 from crawler.quality import gold_pages  # noqa: E402
@@ -70,13 +73,14 @@ def main(argv: list[str] | None = None) -> int:
             f"| Bersih `extract` (profiles, generic rules, metadata) | {ours:.1f} | {ours / plain:.2f} |",
         ]
     )
-    report = (
-        f"# Cleaning throughput\n\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}.\n\n"
-        f"{len(pages)} recorded pages of `corpus/`, repeated to {args.calls} calls per cleaner, "
-        "CPU time of one process.\n\n" + table + "\n"
-    )
     print(table)
-    args.results.write_text(report, encoding="utf-8")
+    write_section(
+        args.results,
+        "Cleaning throughput",
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}.\n\n"
+        f"{len(pages)} recorded pages of `corpus/`, repeated to {args.calls} calls per cleaner, "
+        "CPU time of one process.\n\n" + table,
+    )
     print(f"\nWritten to {args.results}", file=sys.stderr)
     return 0
 

@@ -1,9 +1,13 @@
-"""End-to-end crawl throughput and memory: a real `scrapy crawl` of thousands of replayed pages.
+"""End-to-end crawl throughput and memory: real crawls of thousands of replayed pages.
 
 The 29 recorded pages of corpus/ are served under many URLs by the replay server (in a process
-of its own) behind one sitemap; politeness delays are off for the benchmark alone. Reports pages
-per second beside a single-process loop of plain trafilatura over the same pages, and the peak
-RSS of the crawl process and its cleaning workers.
+of its own); politeness delays are off for the benchmark alone. Two kinds of crawl:
+- outlets: `scrapy crawlall` of the 14 outlets of the corpus, each page under a URL of its own
+  outlet's shape, listed in that outlet's sitemap, feed or index page, so the profiles apply,
+  as in a scheduled run;
+- unprofiled site: `scrapy crawl news` of one site no profile knows, generic rules alone.
+Reports pages per second beside a single-process loop of plain trafilatura over the same pages,
+and the peak RSS of the crawl process and its cleaning workers (the sum over the process tree).
 
 Usage: .venv/bin/python bench/crawl.py [--pages 5000] [--big 20000] [--results bench/RESULTS.md]
 """
@@ -28,6 +32,9 @@ from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from results import write_section  # noqa: E402
 
 from crawler.profiles import all_profiles, profile_for_url  # noqa: E402
 from crawler.quality import gold_pages  # noqa: E402
@@ -234,14 +241,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     table = "\n".join(rows)
     print(table)
-    section = (
-        "\n## End-to-end crawl\n\n`scrapy crawl news` of the corpus pages under many URLs, "
-        "served by the replay "
-        "server in its own process, politeness off, WARC, state and dedup off.\n\n" + table + "\n"
+    write_section(
+        args.results,
+        "End-to-end crawl",
+        "The corpus pages under many URLs, served by the replay server in its "
+        "own process; politeness, WARC, state and dedup off. *outlets*: `scrapy crawlall` of the 14 "
+        "outlets, each page under its own outlet's URL shape (the profiles apply); *unprofiled site*: "
+        "`scrapy crawl news` of one unknown site (generic rules alone). Peak RSS is summed over the crawl "
+        "process and its cleaning workers.\n\n" + table,
     )
-    text = args.results.read_text(encoding="utf-8") if args.results.exists() else "# Benchmarks\n"
-    text = text.split("\n## End-to-end crawl")[0].rstrip("\n") + "\n" + section
-    args.results.write_text(text, encoding="utf-8")
     return 0
 
 

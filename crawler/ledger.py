@@ -56,6 +56,7 @@ class Ledger:
         crawler.signals.connect(ledger.scheduled, signal=bersih_signals.article_scheduled)
         crawler.signals.connect(ledger.outcome, signal=bersih_signals.article_outcome)
         crawler.signals.connect(ledger.committed, signal=bersih_signals.output_committed)
+        crawler.signals.connect(ledger.abandoned, signal=bersih_signals.output_abandoned)
         crawler.signals.connect(ledger.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ledger.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ledger.spider_opened, signal=signals.spider_opened)
@@ -99,6 +100,11 @@ class Ledger:
             kind = getattr(exception, "outcome", "rejected")
             reason = getattr(exception, "reason", "") or str(exception)
             self.outcome(url_key(url), kind, reason, getattr(exception, "detail", ""))
+
+    def abandoned(self, reason: str) -> None:
+        for entry in self.urls.values():
+            if entry["outcome"] == "written":
+                entry.update(outcome="failed", reason="not-committed", detail=reason)
 
     def committed(self, path: Path, records: int, sha256: str) -> None:
         self.outputs.append(

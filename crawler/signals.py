@@ -9,3 +9,6 @@ article_scheduled = object()
 article_outcome = object()
 # Sent by the writer when an output file is complete under its final name: (path, records, sha256).
 output_committed = object()
+# Sent by the writer when the state commit failed and no output became final: (reason).
+# What the run counted as written is then failed.
+output_abandoned = object()

@@ -158,7 +158,15 @@ class JsonLinesPipeline:
             # renames due; the renames follow, and a run killed in between finishes them next time.
             for output in self.files:
                 output.prepare()
-            store.commit([(o.partial, o.final) for o in self.files], self.run_id)
+            try:
+                store.commit([(o.partial, o.final) for o in self.files], self.run_id)
+            except Exception as exc:  # the state is gone (Redis lost, disk full): nothing is final
+                logger.error(
+                    "Could not commit the state (%s): this run's %d records stay in partial files and are "
+                    "not written; the next run fetches them again", exc, sum(o.records for o in self.files),
+                )  # fmt: skip
+                self.crawler.signals.send_catch_log(bersih_signals.output_abandoned, reason=str(exc))
+                return
             store.finish_renames()
             for directory in {o.final.parent for o in self.files}:
                 sync_directory(directory)

@@ -167,3 +167,29 @@ def test_a_worker_refuses_to_start_without_redis_or_beside_another_version(redis
     result = run_scrapy("crawl", "kompas", *distributed(redis_url))
     assert result.returncode == 2
     assert "bersih_version 0.0.1 in Redis" in result.stderr
+
+
+def test_a_worker_that_loses_redis_stops_cleanly_and_accounts_for_its_work(redis_url, sample, tmp_path):
+    server = ReplayServer(sample).start_in_thread()
+    out = tmp_path / "out"
+    try:
+        assert seed(redis_url).returncode == 0
+        job = worker(redis_url, server.url, out)
+        deadline = time.monotonic() + 120
+        while sum(n for u, n in server.hits.items() if "/read/" in u) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        redis.Redis.from_url(redis_url).shutdown(nosave=True)  # Redis goes away mid-run
+        log = job.communicate(timeout=120)[1]
+    finally:
+        server.shutdown()
+    assert f"Lost Redis at {redis_url}" in log
+    assert "'finish_reason': 'redis-lost'" in log
+    manifest = json.loads(next(out.glob("*.manifest.json")).read_text())
+    counts = manifest["counts"]
+    assert counts["scheduled"] >= 1
+    assert counts["scheduled"] == sum(
+        counts[o] for o in ("written", "skipped", "duplicate", "rejected", "failed")
+    )
+    # Nothing is claimed written that is not in a final file: the state could not be committed.
+    written = {e["url"] for e in manifest["urls"] if e["outcome"] == "written"}
+    assert written == set(written_urls(out))

@@ -140,7 +140,6 @@ class LeasingScheduler(Scheduler):
     def open(self, spider):
         super().open(spider)
         self.queue.lease_seconds = self.lease_seconds
-        spider.frontier_announces_articles = True
         self._renewal = AsyncioLoopingCall(self._renew)
         self._renewal.start(max(self.lease_seconds / 3, 0.5), now=False)
         logger.info(
