@@ -14,6 +14,8 @@ ROBOTSTXT_OBEY = True
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.SharedRobotsTxtMiddleware": 100,
+    # before RetryMiddleware (550) sees the response: 429/503 with Retry-After wait as asked
+    "crawler.retryafter.RetryAfterMiddleware": 560,
 }
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -30,6 +32,8 @@ SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 DOWNLOAD_DELAY = 0.5
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 3
+# The longest Retry-After (seconds) a page waits for; a site asking for more is retried at once.
+RETRY_AFTER_MAX = 120
 # A news article is well under a megabyte; refuse the outliers before they are parsed.
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024

@@ -15,7 +15,7 @@ import pytest
 import redis
 from conftest import ROOT, SAMPLE_DATES, SCRAPY, run_scrapy
 from test_crawl import outputs, records
-from test_state import add_article, own_sample
+from test_state import add_reports, own_sample, slow_down
 
 from crawler.replay.archive import load_archive
 from crawler.replay.server import ReplayServer
@@ -58,17 +58,8 @@ def redis_url(tmp_path):
 def sample(tmp_path) -> Path:
     """The demo sample with 12 more articles, each page served after 0.3 s, as a real site would."""
     replay = own_sample(tmp_path)
-    raw = (replay / "kompas_6.html").read_text(encoding="utf-8")
-    start = raw.index("<div class='div-read'>") + len("<div class='div-read'>")
-    for n in range(ARTICLES - 5):
-        lead = f"<p>Laporan tambahan nomor {n} dari meja redaksi otomotif tentang pameran kendaraan.</p>"
-        add_article(replay, f"http://otomotif.kompas.com/read/2016/02/23/19000{n:03d}/laporan.{n}",
-                    (raw[:start] + lead + raw[start:]).encode("utf-8"))  # fmt: skip
-    entries = [json.loads(line) for line in (replay / "responses.jsonl").read_text().splitlines()]
-    for entry in entries:
-        if "/read/" in entry["url"]:
-            entry["delay_seconds"] = 0.3
-    (replay / "responses.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))
+    add_reports(replay, ARTICLES - 5)
+    slow_down(replay, 0.3)
     assert len([u for u in load_archive(replay) if "/read/" in u]) == ARTICLES
     return replay
 

@@ -181,6 +181,25 @@ def add_article(replay: Path, url: str, body: bytes) -> str:
     return url
 
 
+def add_reports(replay: Path, count: int) -> None:
+    """Add `count` articles to a replay folder: kompas_6 with a distinct lead each."""
+    raw = (replay / "kompas_6.html").read_text(encoding="utf-8")
+    start = raw.index("<div class='div-read'>") + len("<div class='div-read'>")
+    for n in range(count):
+        lead = f"<p>Laporan tambahan nomor {n} dari meja redaksi otomotif tentang pameran kendaraan.</p>"
+        add_article(replay, f"http://otomotif.kompas.com/read/2016/02/23/19000{n:03d}/laporan.{n}",
+                    (raw[:start] + lead + raw[start:]).encode("utf-8"))  # fmt: skip
+
+
+def slow_down(replay: Path, seconds: float) -> None:
+    """Answer every article page of a replay folder `seconds` late, as a real site would."""
+    entries = [json.loads(line) for line in (replay / "responses.jsonl").read_text().splitlines()]
+    for entry in entries:
+        if "/read/" in entry["url"]:
+            entry["delay_seconds"] = seconds
+    (replay / "responses.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))
+
+
 def add_regional_copy(replay: Path) -> str:
     """Add the regional edition of kompas_3 to a replay folder; return its URL."""
     return add_article(replay, COPY_URL, regional_edition(replay / "kompas_3.html"))

@@ -32,6 +32,8 @@ WIB = timezone(timedelta(hours=7))
 _HTML_HINT = re.compile(rb"<\s*(html|head|body|p|div|article|title|meta)\b", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# Control characters are not text in HTML; a stray one before the doctype costs lxml the <head>.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _AUTHOR_LINE = re.compile(r"^(?:penulis|reporter|pewarta|kontributor|author|writer)\s*:\s*(.+)$", re.I)
 
 
@@ -65,7 +67,7 @@ def _as_text(html: str | bytes, content_type: str | None, max_bytes: int) -> str
 
 def _parse(text: str) -> HtmlElement:
     # The text is decoded already: an XML declaration's encoding would only mislead lxml.
-    text = _XML_DECLARATION.sub("", text, count=1)
+    text = _XML_DECLARATION.sub("", _CONTROL.sub("", text), count=1)
     try:
         tree = lxml.html.document_fromstring(text)
     except (ParserError, ValueError) as exc:

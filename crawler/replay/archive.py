@@ -24,6 +24,11 @@ class Recorded:
     body_path: Path | None
     body_text: str | None = None
     delay_seconds: float = 0.0  # answer late, as a slow server does
+    # A fault to play for the first `times` requests (all, without it), for tests of a hostile web:
+    # {"kind": "status", "status": 429, "retry_after": 2} · {"kind": "hang", "seconds": 60} ·
+    # {"kind": "reset"} (connection reset mid-body) · {"kind": "truncate"} (body cut short of its
+    # Content-Length) · {"kind": "gzip-bomb", "bytes": 200000000}
+    fault: dict | None = None
 
     def body(self) -> bytes:
         """The response body, read when served (pages stay on disk until asked for)."""
@@ -37,6 +42,15 @@ def url_key(url: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     return urlunsplit(("", host, parts.path or "/", parts.query, ""))
+
+
+FAULTS = ("status", "hang", "reset", "truncate", "gzip-bomb")
+
+
+def _fault(fault: dict | None, where: str) -> dict | None:
+    if fault is not None and (not isinstance(fault, dict) or fault.get("kind") not in FAULTS):
+        raise ReplayError(f"{where}: a fault is an object whose kind is one of {', '.join(FAULTS)}")
+    return fault
 
 
 def load_archive(directory: str | Path) -> dict[str, Recorded]:
@@ -67,5 +81,6 @@ def load_archive(directory: str | Path) -> dict[str, Recorded]:
             body_path=body_path,
             body_text=entry.get("text"),
             delay_seconds=float(entry.get("delay_seconds", 0)),
+            fault=_fault(entry.get("fault"), where),
         )
     return table

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
-from scrapy import Request, Selector
+from scrapy import Request, Selector, signals
 from scrapy.exceptions import IgnoreRequest, UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
@@ -50,6 +50,41 @@ class ProfileSpider(SitemapSpider):
         self._lastmods: dict[str, str] = {}  # sitemap loc -> lastmod, while a sitemap is read
         self.sitemap_entries_seen = 0
 
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._redirect_off_site, signal=signals.request_scheduled)
+        crawler.signals.connect(spider._redirect_loop, signal=signals.request_dropped)
+        return spider
+
+    def _redirect_off_site(self, request: Request, spider=None) -> None:
+        """An article redirected off the outlet's domains: Scrapy's OffsiteMiddleware drops it as it
+        is scheduled, before any errback, so its outcome is given here."""
+        meta = request.meta
+        if "bersih_key" in meta and meta.get("redirect_urls") and not self.profile.owns(request.url):
+            self._outcome(meta["bersih_key"], "skipped", "offsite", f"redirected to {request.url}")
+
+    def _redirect_loop(self, request: Request, spider=None) -> None:
+        """An article redirected back to a URL already asked for: the duplicate filter drops it."""
+        meta = request.meta
+        if "bersih_key" in meta and meta.get("redirect_urls"):
+            self._outcome(
+                meta["bersih_key"],
+                "failed",
+                "redirect-loop",
+                " -> ".join([*meta["redirect_urls"], request.url]),
+            )
+
+    def _outcome(self, key: str, outcome: str, reason: str, detail: str) -> None:
+        (self.logger.error if outcome == "failed" else self.logger.info)(
+            "%s %s: %s: %s", outcome.title(), key, reason, detail
+        )
+        self.crawler.stats.inc_value(f"bersih/{outcome}")
+        self.crawler.stats.inc_value(f"bersih/{outcome}/{reason}")
+        self.crawler.signals.send_catch_log(
+            bersih_signals.article_outcome, key=key, outcome=outcome, reason=reason, detail=detail
+        )
+
     def _default_dates(self) -> list[date]:
         today = datetime.now(self.profile.timezone).date()
         first = today - timedelta(days=self.profile.index_days - 1)
@@ -90,8 +125,7 @@ class ProfileSpider(SitemapSpider):
     def discovery_failed(self, failure: Failure) -> None:
         """A sitemap, feed or index page that could not be fetched: one line and a count."""
         error, request = failure.value, failure.request
-        response = getattr(error, "response", None)
-        kind = f"http-{response.status}" if isinstance(error, HttpError) else type(error).__name__
+        _, kind = failure_outcome(error)
         self.logger.warning("Could not read %s: %s: %s", request.url, kind, error)
         self.crawler.stats.inc_value(f"bersih/discovery/failed/{kind}")
 
@@ -210,15 +244,11 @@ class ProfileSpider(SitemapSpider):
     def article_failed(self, failure: Failure) -> None:
         """An article that could not be fetched: one clear line, a count and its outcome.
 
-        robots.txt and other refusals (IgnoreRequest) are "skipped"; download errors and
-        HTTP error statuses are "failed".
+        robots.txt and off-site redirects are "skipped"; download errors, redirect loops, bodies
+        over DOWNLOAD_MAXSIZE and HTTP error statuses are "failed".
         """
         error, request = failure.value, failure.request
-        response = getattr(error, "response", None)
-        kind = f"http-{response.status}" if isinstance(error, HttpError) else type(error).__name__
-        outcome = (
-            "skipped" if isinstance(error, IgnoreRequest) and not isinstance(error, HttpError) else "failed"
-        )
+        outcome, kind = failure_outcome(error)
         where = request.url
         if request.meta.get("bersih_parts"):
             where += f" (page {len(request.meta['bersih_parts']) + 1} of {request.meta['bersih_article']})"
@@ -295,6 +325,25 @@ class ProfileSpider(SitemapSpider):
         text = " ".join(page.xpath(f"({self.profile.page_total})//text()").getall())
         numbers = [int(n) for n in _NUMBER.findall(text)]
         return max(numbers) if numbers else None
+
+
+# Scrapy refuses a request with IgnoreRequest for several reasons; its message tells which.
+REFUSALS = (
+    ("Forbidden by robots.txt", "skipped", "robots.txt"),
+    ("Filtered offsite request", "skipped", "offsite"),
+    ("max redirections reached", "failed", "too-many-redirects"),
+    ("DOWNLOAD_MAXSIZE", "failed", "too-large"),  # a compressed body over the limit once unpacked
+)
+
+
+def failure_outcome(error: BaseException) -> tuple[str, str]:
+    """(outcome, reason) of a request that failed or was refused."""
+    if isinstance(error, HttpError):
+        return "failed", f"http-{error.response.status}"
+    if isinstance(error, IgnoreRequest):
+        message = str(error)
+        return next(((o, r) for text, o, r in REFUSALS if text in message), ("skipped", "IgnoreRequest"))
+    return "failed", type(error).__name__
 
 
 def _older(stamp: str | None, since: datetime) -> bool:
