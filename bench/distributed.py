@@ -66,7 +66,7 @@ def crawl(count: int, workers: int) -> dict:
         subprocess.run([*scrapy, "seed", *sites, "-a", f"dates={DAY}", *options], cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         started = datetime.now().astimezone()
-        busy_before = cpu_busy()
+        samples = [(time.time(), *cpu_busy())]  # CPU use over time, read up to the last record
         jobs = [
             subprocess.Popen(
                 [
@@ -84,15 +84,17 @@ def crawl(count: int, workers: int) -> dict:
             )
             for n in range(workers)
         ]
-        for job in jobs:
-            job.wait()
-        busy, total = (after - before for after, before in zip(cpu_busy(), busy_before, strict=True))
+        while any(job.poll() is None for job in jobs):
+            samples.append((time.time(), *cpu_busy()))
+            time.sleep(0.5)
         stamps = [json.loads(line)["crawled_at"] for f in tmp.glob("worker*/**/*.jsonl")
                   for line in f.read_text(encoding="utf-8").splitlines()]  # fmt: skip
         replay.terminate()
         server.terminate()
     last = max(datetime.fromisoformat(s.replace("Z", "+00:00")) for s in stamps)
     seconds = (last - started).total_seconds()
+    end = next((s for s in samples if s[0] >= last.timestamp() + 1), samples[-1])
+    busy, total = end[1] - samples[0][1], end[2] - samples[0][2]
     return {"workers": workers, "written": len(stamps), "seconds": seconds, "rate": len(stamps) / seconds,
             "cpu": busy / total}  # fmt: skip
 
