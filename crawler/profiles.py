@@ -116,6 +116,13 @@ class Profile:
         host = (urlsplit(url).hostname or "").lower()
         return any(host == d or host.endswith("." + d) for d in self.domains)
 
+    @property
+    def discovery_hosts(self) -> tuple[str, ...]:
+        """Hosts off the outlet's domains that its sitemaps, feeds or index pages live on."""
+        urls = (*self.news_sitemaps, *self.feeds, *self.index_pages)
+        hosts = {(urlsplit(url).hostname or "").lower() for url in urls}
+        return tuple(sorted(host for host in hosts if host and not self.owns(f"https://{host}/")))
+
     def single_page(self, url: str) -> str:
         """The URL of the whole article on one page (Kompas: ?page=all)."""
         return add_or_replace_parameters(url, self.single_page_query) if self.single_page_query else url

@@ -29,6 +29,11 @@ CONCURRENT_ITEMS = 8
 # Downloaded pages waiting for cleaning, per site, before Scrapy stops fetching more: about ten
 # articles. Scrapy's 5 MB default holds dozens of pages per site in memory (bench/crawl.py).
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
+# The queue of requests waiting to be fetched lives on disk (Scrapy's disk queues, in a temporary
+# folder unless JOBDIR is set), so memory does not grow with the URLs a sitemap lists.
+SCHEDULER = "crawler.scheduler.DiskFrontierScheduler"
+SCHEDULER_DISK_FRONTIER = True
+SCHEDULER_DISK_FRONTIER_DIR = None  # the system's temporary folder
 DOWNLOAD_DELAY = 0.5
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 3

@@ -319,3 +319,18 @@ def test_a_feed_on_another_host_than_the_articles_is_still_read(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     written = records(outputs(out)[0])
     assert [r["url"] for r in written] == [page.url]
+    assert stat(result.stderr, "offsite/filtered") == 0
+    # and the feed host's robots.txt is read and obeyed like the outlet's own
+    (replay / "robots.txt").write_text("User-agent: *\nDisallow: /en\n")
+    robots = {
+        "url": "https://rss.tempo.co/robots.txt",
+        "body": "robots.txt",
+        "headers": {"Content-Type": "text/plain"},
+    }
+    (replay / "responses.jsonl").write_text("".join(json.dumps(e) + "\n" for e in [*entries, robots]))
+    again = run_scrapy(
+        "crawl", "tempo-en", "-s", f"REPLAY_DIR={replay}", "-s", f"OUTPUT_DIR={tmp_path / 'again'}"
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert stat(again.stderr, "robotstxt/forbidden") == 1
+    assert "Could not read https://rss.tempo.co/en: robots.txt" in again.stderr

@@ -75,9 +75,11 @@ def seed(redis_url: str) -> subprocess.CompletedProcess:
     return run_scrapy("seed", "kompas", "-a", f"dates={SAMPLE_DATES}", *distributed(redis_url))
 
 
-def worker(redis_url: str, server: str, out: Path) -> subprocess.Popen:
+def worker(redis_url: str, server: str, out: Path, *extra: str) -> subprocess.Popen:
     # Two requests at a time: a worker takes no more from the frontier than it can fetch at once.
-    settings = distributed(redis_url, f"REPLAY_SERVER={server}", f"OUTPUT_DIR={out}", "CONCURRENT_REQUESTS=2")
+    settings = distributed(
+        redis_url, f"REPLAY_SERVER={server}", f"OUTPUT_DIR={out}", "CONCURRENT_REQUESTS=2", *extra
+    )
     command = [*SCRAPY, "crawl", "kompas", *settings]
     return subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -94,12 +96,18 @@ def test_workers_share_the_frontier_and_write_each_article_once(redis_url, sampl
         assert seeded.returncode == 0, seeded.stderr[-3000:]
         assert "Seeded kompas: 3 discovery URLs" in seeded.stdout  # news sitemap, two index days
         outs = [tmp_path / f"worker{n}" for n in range(3)]
-        workers = [worker(redis_url, server.url, out) for out in outs]
+        # A lease far longer than the test may take: the workers see from each other's
+        # heartbeats that all of them are idle, and leave without waiting a lease period.
+        workers = [worker(redis_url, server.url, out, "DISTRIBUTED_LEASE_SECONDS=900") for out in outs]
         logs = [w.communicate(timeout=240)[1] for w in workers]
     finally:
         server.shutdown()
     for job, log in zip(workers, logs, strict=True):
         assert job.returncode == 0, log[-3000:]
+        assert "this worker is done" in log
+    frontier = redis.Redis.from_url(redis_url)
+    assert frontier.zcard("bersih:kompas:requests:leases") == 0  # every lease given back
+    assert list(frontier.scan_iter(match="bersih:kompas:requests:worker:*")) == []  # heartbeats gone
     urls = written_urls(*outs)
     assert len(urls) == ARTICLES and len(set(urls)) == ARTICLES  # each once, none twice
     assert sum(1 for out in outs if records(outputs(out)[0])) >= 2  # the work was shared

@@ -86,6 +86,9 @@ def test_pages_are_stitched_and_incomplete_articles_never_written(tmp_path):
     assert text.index("mendorong pemerintah") < text.index(SPLIT_AT)
     assert not [s for s in JPNN.without if present(s, text)]
     assert "page=2" not in written[0]["url"]
+    # the follow requests, carrying the pages fetched so far, went through the disk frontier too
+    assert stat(log, "scheduler/enqueued/disk") == stat(log, "scheduler/enqueued") > 0
+    assert stat(log, "scheduler/enqueued/memory") == 0
 
     assert stat(log, "bersih/failed/http-404") == 1  # page 2 of "hilang" is missing
     assert f"Failed {urls['hilang']}?page=2 (page 2 of {urls['hilang']})" in log

@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from conftest import ROOT, SAMPLE_DATES, SCRAPY, stat
+from conftest import ROOT, SAMPLE_DATES, SCRAPY, crawl_sample, stat
 from test_crawl import outputs, records
 from test_state import add_article, own_sample
 
@@ -120,6 +120,21 @@ def test_a_download_burst_waits_for_the_cleaners_instead_of_piling_up(tmp_path):
     # 25 pages downloaded at once, one cleaner: never more than two pages handed to it at a time.
     assert stat(result.stderr, "bersih/cleaning/peak_in_flight") == 2
     assert manifest(out)["counts"]["written"] == 25
+
+
+def test_the_frontier_waits_on_disk_and_is_removed_with_the_run(tmp_path):
+    frontier, out = tmp_path / "frontier", tmp_path / "out"
+    frontier.mkdir()
+    result = crawl_sample(out, f"SCHEDULER_DISK_FRONTIER_DIR={frontier}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert stat(result.stderr, "scheduler/enqueued/disk") == stat(result.stderr, "scheduler/enqueued") >= 5
+    assert stat(result.stderr, "scheduler/enqueued/memory") == 0
+    assert list(frontier.iterdir()) == []
+    assert manifest(out)["counts"]["written"] == 5
+    # with the frontier in memory, as Scrapy does without JOBDIR, the same run queues there instead
+    again = crawl_sample(tmp_path / "again", "SCHEDULER_DISK_FRONTIER=0")
+    assert stat(again.stderr, "scheduler/enqueued/memory") == stat(result.stderr, "scheduler/enqueued")
+    assert manifest(tmp_path / "again")["counts"]["written"] == 5
 
 
 def test_every_crawler_of_a_process_shares_one_cleaning_pool():

@@ -62,3 +62,27 @@ def test_crawlall_refuses_an_unknown_site():
     result = run_scrapy("crawlall", "--sites", "kompas,koran-antah")
     assert result.returncode == 2
     assert "no profile named koran-antah" in result.stderr
+
+
+def test_crawlall_gives_each_site_its_own_job_directory(tmp_path):
+    out, job = tmp_path / "out", tmp_path / "job"
+    result = run_scrapy("crawlall", "--sites", "kompas,detik", "-s", f"REPLAY_DIR={SAMPLE}",
+                        "-s", f"OUTPUT_DIR={out}", "-s", f"JOBDIR={job}",
+                        "-a", f"dates={SAMPLE_DATES}")  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(p.name for p in job.iterdir()) == ["detik", "kompas"]
+    for site in ("detik", "kompas"):
+        assert (job / site / "requests.seen").is_file() and (job / site / "spider.state").is_file()
+    # kompas's queue saw its five articles and its discovery pages; detik's saw only discovery pages
+    seen = {site: fingerprints(job / site / "requests.seen") for site in ("detik", "kompas")}
+    assert seen["detik"] >= 1 and seen["kompas"] >= 5 + seen["detik"]
+    assert {m["spider"]: m["counts"]["written"] for m in manifests(out)} == {"kompas": 5, "detik": 0}
+
+
+def fingerprints(path: Path) -> int:
+    """How many request fingerprints a JOBDIR's requests.seen holds (2-byte length, then the bytes)."""
+    data, count = path.read_bytes(), 0
+    while data:
+        data = data[2 + int.from_bytes(data[:2], "big") :]
+        count += 1
+    return count

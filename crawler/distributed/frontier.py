@@ -11,6 +11,8 @@ back in the queue, to be done again from the start.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 from collections import deque
 
@@ -111,6 +113,7 @@ class LeasingScheduler(Scheduler):
         self.local: deque[Request] = deque()  # later pages of articles this worker is stitching
         self.idle_since: float | None = None
         self.lost: str | None = None
+        self.state = "busy"  # or "idle": what this worker tells the others in its heartbeat
         self._renewal: AsyncioLoopingCall | None = None
 
     @classmethod
@@ -140,6 +143,8 @@ class LeasingScheduler(Scheduler):
     def open(self, spider):
         super().open(spider)
         self.queue.lease_seconds = self.lease_seconds
+        self.worker_key = f"{self.queue.key}:worker:{socket.gethostname()}:{os.getpid()}"
+        self._guard(self._heartbeat, None)
         self._renewal = AsyncioLoopingCall(self._renew)
         self._renewal.start(max(self.lease_seconds / 3, 0.5), now=False)
         logger.info(
@@ -174,6 +179,7 @@ class LeasingScheduler(Scheduler):
             return None
         self.held.add(request.meta[LEASE_META])
         self.idle_since = None
+        self._set_state("busy")
         self.stats.inc_value("scheduler/dequeued/redis")
         if "bersih_article" in request.meta and "bersih_parts" not in request.meta:
             self.crawler.signals.send_catch_log(
@@ -193,9 +199,37 @@ class LeasingScheduler(Scheduler):
             if not self.lost:
                 logger.info("Gave back the leases of the %d requests this worker finished", len(self.held))
                 self.held.clear()
+        self._guard(lambda: self.server.delete(self.worker_key), None)
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self._guard(self._heartbeat, None)
+
+    def _heartbeat(self) -> None:
+        """Tell the other workers, for one lease period, whether this one is busy and what it holds."""
+        ttl = max(int(self.lease_seconds), 1)
+        self.server.set(self.worker_key, f"{self.state} {len(self.held)}", ex=ttl)
+
+    def _others_settled(self) -> bool:
+        """Whether every other live worker is idle and every lease not ours is one of theirs.
+
+        Then nothing more can come to the frontier: the idle workers hold leases only on work
+        they have done and commit when they exit; no dead worker's lease is waiting to run out.
+        """
+        theirs = 0
+        for key in self.server.scan_iter(match=f"{self.queue.key}:worker:*"):
+            value = self.server.get(key) if key.decode() != self.worker_key else None
+            if value is not None:
+                state, held = value.decode().split()
+                if state != "idle":
+                    return False
+                theirs += int(held)
+        return self.queue.leased() - len(self.held) <= theirs
 
     def _renew(self) -> None:
         self._guard(lambda: self.queue.renew(list(self.held)), None)
+        self._guard(self._heartbeat, None)
         requeued = self._guard(self.queue.requeue_expired, 0)
         if requeued:
             logger.warning("Put back %d requests whose worker stopped renewing their leases", requeued)
@@ -204,8 +238,9 @@ class LeasingScheduler(Scheduler):
     def _spider_idle(self, spider) -> None:
         """Exit after DISTRIBUTED_IDLE_EXIT seconds of an empty frontier.
 
-        While other workers hold leases, wait a lease period longer: a dead worker's leases run
-        out within it and come back to the queue; a live one's are renewed, and it finishes them.
+        While another worker is busy, or holds leases without a heartbeat (it died), wait up to
+        a lease period longer: a dead worker's leases run out within it and come back to the
+        queue; a busy one may still add work. Idle workers' leases are only waiting to commit.
         """
         if self.lost:
             return
@@ -215,9 +250,13 @@ class LeasingScheduler(Scheduler):
             raise DontCloseSpider
         now = time.monotonic()
         self.idle_since = self.idle_since or now
+        self._set_state("idle")
         idle = now - self.idle_since
+        if idle < self.idle_exit:
+            raise DontCloseSpider
         others = self._guard(self.queue.leased, 0) - len(self.held)
-        if idle < self.idle_exit or (others > 0 and idle < self.idle_exit + self.lease_seconds):
+        waiting = others > 0 and idle < self.idle_exit + self.lease_seconds
+        if waiting and not self._guard(self._others_settled, True):
             raise DontCloseSpider
         logger.info("Frontier %s empty for %.0fs: this worker is done", self.queue.key, idle)
 

@@ -43,7 +43,8 @@ class ProfileSpider(SitemapSpider):
         super().__init__(*args, **kwargs)
         self.since = parse_since(since)
         self.index_dates = parse_dates(dates) if dates else self._default_dates()
-        self.allowed_domains = list(self.profile.domains)
+        # Discovery hosts too (rss.tempo.co feeds en.tempo.co), so that their robots.txt is read.
+        self.allowed_domains = [*self.profile.domains, *self.profile.discovery_hosts]
         self._articles = LinkExtractor(allow=self.profile.article_url.pattern)
         self._scheduled: set[str] = set()
         self._skipped: set[str] = set()  # scheduled, and skipped unfetched as unchanged
