@@ -125,11 +125,15 @@ def test_a_download_burst_waits_for_the_cleaners_instead_of_piling_up(tmp_path):
 def test_the_frontier_waits_on_disk_and_is_removed_with_the_run(tmp_path):
     frontier, out = tmp_path / "frontier", tmp_path / "out"
     frontier.mkdir()
+    killed = frontier / "bersih-frontier-999999999-x1"  # left by a killed run (no such process id)
+    running = frontier / f"bersih-frontier-{os.getpid()}-x2"  # a run still going
+    killed.mkdir()
+    running.mkdir()
     result = crawl_sample(out, f"SCHEDULER_DISK_FRONTIER_DIR={frontier}")
     assert result.returncode == 0, result.stderr[-3000:]
     assert stat(result.stderr, "scheduler/enqueued/disk") == stat(result.stderr, "scheduler/enqueued") >= 5
     assert stat(result.stderr, "scheduler/enqueued/memory") == 0
-    assert list(frontier.iterdir()) == []
+    assert list(frontier.iterdir()) == [running]  # its own removed at the end, the killed run's at start
     assert manifest(out)["counts"]["written"] == 5
     # with the frontier in memory, as Scrapy does without JOBDIR, the same run queues there instead
     again = crawl_sample(tmp_path / "again", "SCHEDULER_DISK_FRONTIER=0")
