@@ -23,12 +23,53 @@ class Duplicate(Rejected):
     level = "INFO"
 
 
+class SeenTexts:
+    """The texts the crawls of one process have passed on, by exact hash and in a MinHash index.
+
+    Shared by every crawler of a process over one state store (scrapy crawlall runs each site
+    as its own crawler), so a story two outlets run in the same run is written once.
+    """
+
+    def __init__(self, near: NearDuplicates | None):
+        self.first_url: dict[str, str] = {}
+        self.near = near
+        self.users = 0
+
+
+_SHARED: dict[object, SeenTexts] = {}  # state store (or None) -> the texts of this process
+
+
+def _acquire(crawler: Crawler, store) -> SeenTexts:
+    """The process's SeenTexts for this store; the first user loads the signatures in the window."""
+    where = getattr(store, "store", None)
+    seen = _SHARED.get(where)
+    if seen is None:
+        settings, near = crawler.settings, None
+        if settings.getbool("NEAR_DUP_ENABLED"):
+            near = NearDuplicates(settings.getfloat("NEAR_DUP_THRESHOLD"))
+            if store is not None:
+                since = datetime.now(UTC) - parse_duration(settings.get("NEAR_DUP_WINDOW"))
+                for key, url, raw in store.signatures_since(since):
+                    near.add(key, url, from_bytes(raw))
+        seen = _SHARED[where] = SeenTexts(near)
+    seen.users += 1
+    return seen
+
+
+def _release(seen: SeenTexts) -> None:
+    seen.users -= 1
+    if seen.users <= 0:
+        for where, other in list(_SHARED.items()):
+            if other is seen:
+                del _SHARED[where]
+
+
 class DedupPipeline:
     """Drop (DEDUP_ACTION=drop) or mark with `duplicate_of` (mark) records whose text another URL gave.
 
     Exact copies by content_hash; near copies (syndicated or regional versions) by MinHash LSH
-    over word shingles at NEAR_DUP_THRESHOLD Jaccard similarity, against this run and the
-    articles written within NEAR_DUP_WINDOW, kept in the state store.
+    over word shingles at NEAR_DUP_THRESHOLD Jaccard similarity, against this run (every site
+    of a crawlall) and the articles written within NEAR_DUP_WINDOW, kept in the state store.
     """
 
     def __init__(self, crawler: Crawler):
@@ -37,21 +78,18 @@ class DedupPipeline:
         self.action = settings.get("DEDUP_ACTION")
         if self.action not in ACTIONS:
             raise NotConfigured(f"DEDUP_ACTION must be one of {', '.join(ACTIONS)}, not {self.action!r}")
-        self.first_url: dict[str, str] = {}
         self.store = state_for(crawler)
-        self.near = None
-        if settings.getbool("NEAR_DUP_ENABLED"):
-            self.near = NearDuplicates(settings.getfloat("NEAR_DUP_THRESHOLD"))
-            if self.store is not None:
-                since = datetime.now(UTC) - parse_duration(settings.get("NEAR_DUP_WINDOW"))
-                for key, url, raw in self.store.signatures_since(since):
-                    self.near.add(key, url, from_bytes(raw))
+        self.seen = _acquire(crawler, self.store)
+        self.first_url, self.near = self.seen.first_url, self.seen.near
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
         if not crawler.settings.getbool("DEDUP_ENABLED"):
             raise NotConfigured  # switched off: nothing to warn about
         return cls(crawler)
+
+    def close_spider(self) -> None:
+        _release(self.seen)
 
     def process_item(self, item):
         if not isinstance(item, dict):

@@ -31,6 +31,10 @@ def corpus() -> list[GoldPage]:
     return pages
 
 
+# The crawls' own state stores, removed when the test session ends.
+STATES = tempfile.TemporaryDirectory(prefix="bersih-states-")
+
+
 def run_scrapy(*args: str, timeout: int = 180, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """Run a real `scrapy` command in the project, as a user would.
 
@@ -38,7 +42,7 @@ def run_scrapy(*args: str, timeout: int = 180, cwd: Path = ROOT) -> subprocess.C
     """
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     if args and args[0] in ("crawl", "crawlall") and not any(a.startswith("STATE_DIR=") for a in args):
-        args = (*args, "-s", f"STATE_DIR={tempfile.mkdtemp(prefix='bersih-state-')}")
+        args = (*args, "-s", f"STATE_DIR={tempfile.mkdtemp(prefix='bersih-state-', dir=STATES.name)}")
     return subprocess.run([*SCRAPY, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 

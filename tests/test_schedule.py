@@ -7,6 +7,7 @@ from pathlib import Path
 
 from conftest import SAMPLE, SAMPLE_DATES, run_scrapy
 from test_crawl import hostile_sample
+from test_state import own_sample, regional_edition
 
 
 def manifests(out: Path) -> list[dict]:
@@ -86,3 +87,30 @@ def fingerprints(path: Path) -> int:
         data = data[2 + int.from_bytes(data[:2], "big") :]
         count += 1
     return count
+
+
+def test_a_story_two_outlets_run_in_one_crawlall_is_written_once(tmp_path):
+    replay, out = own_sample(tmp_path), tmp_path / "out"
+    # detik runs kompas_3's story on the same day, under its own URL and dateline
+    copy = "https://news.detik.com/berita/d-3142001/menteri-yuddy-ancam-pns-yang-terlibat-narkoba"
+    (replay / "detik-copy.html").write_bytes(regional_edition(replay / "kompas_3.html"))
+    (replay / "detik-indeks.html").write_text(f'<html><body><a href="{copy}">Menteri Yuddy</a></body></html>')
+    html = {"Content-Type": "text/html"}
+    entries = [
+        {
+            "url": "https://news.detik.com/indeks?date=02/16/2016",
+            "body": "detik-indeks.html",
+            "headers": html,
+        },
+        {"url": f"{copy}?single=1", "body": "detik-copy.html", "headers": html},
+    ]
+    with (replay / "responses.jsonl").open("a") as fh:
+        fh.write("".join(json.dumps(e) + "\n" for e in entries))
+    result = run_scrapy("crawlall", "--sites", "kompas,detik", "-s", f"REPLAY_DIR={replay}",
+                        "-s", f"OUTPUT_DIR={out}", "-a", f"dates={SAMPLE_DATES}")  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    entries = {e["url"]: e for m in manifests(out) for e in m["urls"]}
+    story = next(url for url in entries if "/read/2016/02/16/" in url and "yuddy" in url.lower())
+    outcomes = sorted((entries[u]["outcome"], entries[u]["reason"]) for u in (story, copy))
+    assert outcomes[0][0] == "duplicate" and outcomes[0][1] in ("exact-duplicate", "near-duplicate")
+    assert outcomes[1][0] == "written"
