@@ -1,7 +1,8 @@
-"""The run id: one per crawl, shared by the writer, the manifest and the state store."""
+"""The run id: one per crawl, shared by the writer, the manifest and the state store; live runs."""
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from datetime import UTC, datetime
@@ -30,3 +31,14 @@ def run_id(crawler: Crawler) -> str:
         current = safe_name(given) if given else new_run_id(crawler.spider.name)
         crawler.stats.set_value("bersih/run_id", current)
     return current
+
+
+def process_alive(pid: int) -> bool:
+    """Whether the process of another run still lives: what it left behind is not ours to take."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

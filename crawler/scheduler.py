@@ -12,6 +12,8 @@ from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
 from twisted.internet.defer import Deferred
 
+from crawler.run import process_alive
+
 logger = logging.getLogger(__name__)
 
 PREFIX = "bersih-frontier-"
@@ -52,16 +54,6 @@ def remove_stale_frontiers(parent: Path) -> None:
     """Remove the frontiers that killed runs left behind: those of processes no longer alive."""
     for path in parent.glob(f"{PREFIX}*-*"):
         pid = path.name.removeprefix(PREFIX).split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             logger.info("Removing %s, the frontier of a run that was killed", path)
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -33,6 +33,7 @@ class SeenTexts:
     def __init__(self, near: NearDuplicates | None):
         self.first_url: dict[str, str] = {}
         self.near = near
+        self.announced: str | None = None  # distributed mode: the last signature read from the stream
         self.users = 0
 
 
@@ -79,6 +80,7 @@ class DedupPipeline:
         if self.action not in ACTIONS:
             raise NotConfigured(f"DEDUP_ACTION must be one of {', '.join(ACTIONS)}, not {self.action!r}")
         self.store = state_for(crawler)
+        self.window = parse_duration(settings.get("NEAR_DUP_WINDOW"))
         self.seen = _acquire(crawler, self.store)
         self.first_url, self.near = self.seen.first_url, self.seen.near
 
@@ -105,6 +107,7 @@ class DedupPipeline:
             return self._duplicate(item, "exact-duplicate", original)
         if self.near is not None:
             minhash = signature(item["text"])
+            self._learn_earlier_signatures(key, item["url"], minhash)
             near = self.near.original_of(key, minhash)
             self.near.add(key, item["url"], minhash)
             if self.store is not None:
@@ -112,6 +115,20 @@ class DedupPipeline:
             if near:
                 return self._duplicate(item, "near-duplicate", near)
         return item
+
+    def _learn_earlier_signatures(self, key: str, url: str, minhash) -> None:
+        """Distributed mode: announce this signature, and index those other workers announced before it.
+
+        The stream orders every worker's records, so of two near copies met at once by two
+        workers, both agree that the one announced first is the original.
+        """
+        announce = getattr(self.store, "announce_signature", None)
+        if announce is None:
+            return
+        since = datetime.now(UTC) - self.window
+        self.seen.announced, earlier = announce(key, url, to_bytes(minhash), self.seen.announced, since)
+        for other_key, other_url, raw in earlier:
+            self.near.add(other_key, other_url, from_bytes(raw))
 
     def _duplicate(self, item: dict, kind: str, original: str) -> dict:
         self.crawler.stats.inc_value(f"bersih/duplicate/{kind}")

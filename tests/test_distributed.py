@@ -15,7 +15,8 @@ import pytest
 import redis
 from conftest import ROOT, SAMPLE_DATES, SCRAPY, run_scrapy
 from test_crawl import outputs, records
-from test_state import add_reports, own_sample, slow_down
+from test_schedule import assert_one_written
+from test_state import add_detik_copy, add_reports, own_sample, slow_down
 
 from crawler.replay.archive import load_archive
 from crawler.replay.server import ReplayServer
@@ -75,12 +76,12 @@ def seed(redis_url: str) -> subprocess.CompletedProcess:
     return run_scrapy("seed", "kompas", "-a", f"dates={SAMPLE_DATES}", *distributed(redis_url))
 
 
-def worker(redis_url: str, server: str, out: Path, *extra: str) -> subprocess.Popen:
+def worker(redis_url: str, server: str, out: Path, *extra: str, site: str = "kompas") -> subprocess.Popen:
     # Two requests at a time: a worker takes no more from the frontier than it can fetch at once.
     settings = distributed(
         redis_url, f"REPLAY_SERVER={server}", f"OUTPUT_DIR={out}", "CONCURRENT_REQUESTS=2", *extra
     )
-    command = [*SCRAPY, "crawl", "kompas", *settings]
+    command = [*SCRAPY, "crawl", site, *settings]
     return subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
 
@@ -192,3 +193,26 @@ def test_a_worker_that_loses_redis_stops_cleanly_and_accounts_for_its_work(redis
     # Nothing is claimed written that is not in a final file: the state could not be committed.
     written = {e["url"] for e in manifest["urls"] if e["outcome"] == "written"}
     assert written == set(written_urls(out))
+
+
+def test_workers_of_two_outlets_agree_on_which_near_copy_came_first(redis_url, tmp_path):
+    replay = own_sample(tmp_path)
+    copy = add_detik_copy(replay)
+    slow_down(replay, 0.3)
+    server = ReplayServer(replay).start_in_thread()
+    try:
+        seeded = run_scrapy("seed", "kompas", "detik", "-a", f"dates={SAMPLE_DATES}", *distributed(redis_url))
+        assert seeded.returncode == 0, seeded.stderr[-3000:]
+        # one worker per outlet, at the same time: neither has committed when it meets the story
+        jobs = {
+            site: worker(redis_url, server.url, tmp_path / site, "NEAR_DUP_ENABLED=1", site=site)
+            for site in ("kompas", "detik")
+        }
+        logs = {site: job.communicate(timeout=240)[1] for site, job in jobs.items()}
+    finally:
+        server.shutdown()
+    for site, job in jobs.items():
+        assert job.returncode == 0, logs[site][-3000:]
+    runs = [json.loads(p.read_text()) for site in jobs for p in (tmp_path / site).glob("*.manifest.json")]
+    assert_one_written(runs, copy)
+    assert len(written_urls(tmp_path / "kompas", tmp_path / "detik")) == 5  # the sample's five, once

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import SAMPLE, SAMPLE_DATES, run_scrapy
 from test_crawl import hostile_sample
-from test_state import own_sample, regional_edition
+from test_state import add_detik_copy, own_sample
 
 
 def manifests(out: Path) -> list[dict]:
@@ -91,25 +91,16 @@ def fingerprints(path: Path) -> int:
 
 def test_a_story_two_outlets_run_in_one_crawlall_is_written_once(tmp_path):
     replay, out = own_sample(tmp_path), tmp_path / "out"
-    # detik runs kompas_3's story on the same day, under its own URL and dateline
-    copy = "https://news.detik.com/berita/d-3142001/menteri-yuddy-ancam-pns-yang-terlibat-narkoba"
-    (replay / "detik-copy.html").write_bytes(regional_edition(replay / "kompas_3.html"))
-    (replay / "detik-indeks.html").write_text(f'<html><body><a href="{copy}">Menteri Yuddy</a></body></html>')
-    html = {"Content-Type": "text/html"}
-    entries = [
-        {
-            "url": "https://news.detik.com/indeks?date=02/16/2016",
-            "body": "detik-indeks.html",
-            "headers": html,
-        },
-        {"url": f"{copy}?single=1", "body": "detik-copy.html", "headers": html},
-    ]
-    with (replay / "responses.jsonl").open("a") as fh:
-        fh.write("".join(json.dumps(e) + "\n" for e in entries))
+    copy = add_detik_copy(replay)
     result = run_scrapy("crawlall", "--sites", "kompas,detik", "-s", f"REPLAY_DIR={replay}",
                         "-s", f"OUTPUT_DIR={out}", "-a", f"dates={SAMPLE_DATES}")  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
-    entries = {e["url"]: e for m in manifests(out) for e in m["urls"]}
+    assert_one_written(manifests(out), copy)
+
+
+def assert_one_written(runs: list[dict], copy: str) -> None:
+    """Of kompas_3's story and detik's copy of it, one is written and the other is a duplicate."""
+    entries = {e["url"]: e for m in runs for e in m["urls"]}
     story = next(url for url in entries if "/read/2016/02/16/" in url and "yuddy" in url.lower())
     outcomes = sorted((entries[u]["outcome"], entries[u]["reason"]) for u in (story, copy))
     assert outcomes[0][0] == "duplicate" and outcomes[0][1] in ("exact-duplicate", "near-duplicate")

@@ -181,6 +181,25 @@ def add_article(replay: Path, url: str, body: bytes) -> str:
     return url
 
 
+def add_detik_copy(replay: Path) -> str:
+    """detik runs kompas_3's story on the same day, under its own URL and dateline; return its URL."""
+    copy = "https://news.detik.com/berita/d-3142001/menteri-yuddy-ancam-pns-yang-terlibat-narkoba"
+    (replay / "detik-copy.html").write_bytes(regional_edition(replay / "kompas_3.html"))
+    (replay / "detik-indeks.html").write_text(f'<html><body><a href="{copy}">Menteri Yuddy</a></body></html>')
+    html = {"Content-Type": "text/html"}
+    entries = [
+        {
+            "url": "https://news.detik.com/indeks?date=02/16/2016",
+            "body": "detik-indeks.html",
+            "headers": html,
+        },
+        {"url": f"{copy}?single=1", "body": "detik-copy.html", "headers": html},
+    ]
+    with (replay / "responses.jsonl").open("a") as fh:
+        fh.write("".join(json.dumps(e) + "\n" for e in entries))
+    return copy
+
+
 def add_reports(replay: Path, count: int) -> None:
     """Add `count` articles to a replay folder: kompas_6 with a distinct lead each."""
     raw = (replay / "kompas_6.html").read_text(encoding="utf-8")

@@ -1,8 +1,10 @@
 """Cross-run state in Redis, shared by every worker: the StateStore of distributed mode.
 
 Same questions and answers as the SQLite store (crawler/state.py), so the pipelines do not
-know which one they use. One difference: a text is claimed by the first URL that writes it,
-atomically, so two workers meeting the same syndicated copy at once write it once.
+know which one they use. Two differences, so that two workers meeting the same syndicated
+story at once write it once: an exact text is claimed by the first URL that writes it,
+atomically; and every signature is announced in a stream as it is checked, so that its
+place in the stream decides which of two near copies came first.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import redis
 
+from crawler.run import process_alive
 from crawler.state import Known, Written, _now, skip_reason
 
 PREFIX = "bersih:state"
@@ -67,6 +70,20 @@ class RedisStateStore:
                 found.append((key.decode(), url.decode(), minhash))
         return found
 
+    def announce_signature(
+        self, key: str, url: str, minhash: bytes, after: str | None, since: datetime
+    ) -> tuple[str, list[tuple[str, str, bytes]]]:
+        """Add a signature to the shared stream; return its id and the signatures announced before
+        it since `after` (by any worker), against which it is to be checked."""
+        stream = f"{PREFIX}:announced"
+        minid = f"{int(since.timestamp() * 1000)}-0"  # the stream keeps NEAR_DUP_WINDOW
+        mine = self.server.xadd(
+            stream, {"key": key, "url": url, "minhash": minhash}, minid=minid, approximate=True
+        )
+        earlier = self.server.xrange(stream, min=f"({after}" if after else "-", max=f"({mine.decode()}")
+        found = [(f[b"key"].decode(), f[b"url"].decode(), f[b"minhash"]) for _, f in earlier]
+        return mine.decode(), found
+
     # --- writing ---------------------------------------------------------------
 
     def commit(
@@ -116,20 +133,10 @@ class RedisStateStore:
         done = 0
         for partial, due in self.server.hgetall(self._renames).items():
             final, pid = json.loads(due)
-            if pid != os.getpid() and _alive(pid):
+            if pid != os.getpid() and process_alive(pid):
                 continue
             if Path(partial.decode()).exists():
                 os.replace(partial.decode(), final)
                 done += 1
             self.server.hdel(self._renames, partial)
         return done
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
