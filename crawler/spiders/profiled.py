@@ -202,6 +202,9 @@ class ProfileSpider(SitemapSpider):
         skip is provisional, as the same article may turn up again in this run (a sitemap
         after an index page) with a lastmod that shows a change, and is fetched then.
         """
+        if not self.profile.owns(url):  # listed by a discovery host, but not the outlet's
+            self.crawler.stats.inc_value("bersih/discovery/off_outlet_domains")
+            return None
         key = url_key(url, self.profile)
         store = state_for(self.crawler)
         if store is not None and lastmod:
