@@ -44,14 +44,7 @@ class ReplayHandler(BaseHTTPRequestHandler):
         else:
             time.sleep(recorded.delay_seconds)
             body, status, headers = recorded.body(), recorded.status, recorded.headers
-        self.send_response(status)
-        for name, value in headers.items():
-            if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if send_body:
-            self.wfile.write(body)
+        self._send(status, headers, body, send_body)
 
     def _play(self, fault: dict, recorded: Recorded, send_body: bool) -> bool:
         """Answer with the fault; False when the recorded answer follows (after a hang)."""
