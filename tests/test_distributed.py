@@ -142,8 +142,16 @@ def test_a_worker_killed_mid_crawl_loses_nothing(redis_url, sample, tmp_path):
             worker(redis_url, server.url, tmp_path / "a"),
             worker(redis_url, server.url, tmp_path / "b"),
         )
+        # Killed once six articles were asked for and it holds some of the work itself (its
+        # heartbeat says how many leases it holds), so that it dies with work not committed.
+        heartbeat = f"bersih:kompas:requests:worker:{socket.gethostname()}:{doomed.pid}"
+        frontier = redis.Redis.from_url(redis_url)
         deadline = time.monotonic() + 120
-        while sum(n for u, n in server.hits.items() if "/read/" in u) < 6 and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            beat = frontier.get(heartbeat)
+            holds = beat is not None and int(beat.split()[1]) > 0
+            if holds and sum(n for u, n in server.hits.items() if "/read/" in u) >= 6:
+                break
             time.sleep(0.05)
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(timeout=30)

@@ -28,6 +28,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from crawler import signals as bersih_signals
 from crawler.distributed.connection import check_versions, redis_from_settings
+from crawler.run import process_alive
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,12 @@ for _, member in ipairs(expired) do
 end
 return #expired
 """
+
+
+def _dead_here(worker_key: str) -> bool:
+    """A worker of this machine whose process is gone: its heartbeat outlives it by up to a lease."""
+    host, pid = worker_key.rsplit(":", 2)[-2:]
+    return host == socket.gethostname() and pid.isdigit() and not process_alive(int(pid))
 
 
 class LeasingQueue(PriorityQueue):
@@ -216,10 +223,13 @@ class LeasingScheduler(Scheduler):
 
         Then nothing more can come to the frontier: the idle workers hold leases only on work
         they have done and commit when they exit; no dead worker's lease is waiting to run out.
+        A dead worker of this machine is known at once; one elsewhere when its heartbeat expires.
         """
         theirs = 0
         for key in self.server.scan_iter(match=f"{self.queue.key}:worker:*"):
-            value = self.server.get(key) if key.decode() != self.worker_key else None
+            if key.decode() == self.worker_key or _dead_here(key.decode()):
+                continue
+            value = self.server.get(key)
             if value is not None:
                 state, held = value.decode().split()
                 if state != "idle":
