@@ -30,7 +30,8 @@ class SeenTexts:
     as its own crawler), so a story two outlets run in the same run is written once.
     """
 
-    def __init__(self, near: NearDuplicates | None):
+    def __init__(self, where: object, near: NearDuplicates | None):
+        self.where = where
         self.first_url: dict[str, str] = {}
         self.near = near
         self.announced: str | None = None  # distributed mode: the last signature read from the stream
@@ -48,11 +49,12 @@ def _acquire(crawler: Crawler, store) -> SeenTexts:
         settings, near = crawler.settings, None
         if settings.getbool("NEAR_DUP_ENABLED"):
             near = NearDuplicates(settings.getfloat("NEAR_DUP_THRESHOLD"))
-            if store is not None:
+            # In distributed mode the announced stream holds the window's signatures: read there.
+            if store is not None and not hasattr(store, "announce_signature"):
                 since = datetime.now(UTC) - parse_duration(settings.get("NEAR_DUP_WINDOW"))
                 for key, url, raw in store.signatures_since(since):
                     near.add(key, url, from_bytes(raw))
-        seen = _SHARED[where] = SeenTexts(near)
+        seen = _SHARED[where] = SeenTexts(where, near)
     seen.users += 1
     return seen
 
@@ -60,9 +62,7 @@ def _acquire(crawler: Crawler, store) -> SeenTexts:
 def _release(seen: SeenTexts) -> None:
     seen.users -= 1
     if seen.users <= 0:
-        for where, other in list(_SHARED.items()):
-            if other is seen:
-                del _SHARED[where]
+        _SHARED.pop(seen.where, None)
 
 
 class DedupPipeline:

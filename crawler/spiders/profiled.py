@@ -107,10 +107,9 @@ class ProfileSpider(SitemapSpider):
 
     async def discovery_requests(self) -> AsyncIterator[Request]:
         """The sitemaps, feeds and index pages to read (`scrapy seed` sends them to Redis)."""
-        # The profile names its discovery URLs, so they are fetched even off the article
-        # domains (rss.tempo.co feeds en.tempo.co); the articles they list are not.
+        # Their hosts are allowed domains of the spider (Profile.discovery_hosts), even off the
+        # outlet's own (rss.tempo.co feeds en.tempo.co); the articles they list must be the outlet's.
         async for request in super().start():
-            request.meta["allow_offsite"] = True
             request.errback = self.discovery_failed
             yield request
         for feed in self.profile.feeds:
@@ -120,8 +119,7 @@ class ProfileSpider(SitemapSpider):
                 yield self._discovery(template.format(date=day), self.parse_index)
 
     def _discovery(self, url: str, callback) -> Request:
-        return Request(url, callback=callback, errback=self.discovery_failed, meta={"allow_offsite": True},
-                       dont_filter=True)  # fmt: skip
+        return Request(url, callback=callback, errback=self.discovery_failed, dont_filter=True)
 
     def discovery_failed(self, failure: Failure) -> None:
         """A sitemap, feed or index page that could not be fetched: one line and a count."""
@@ -175,11 +173,7 @@ class ProfileSpider(SitemapSpider):
                 self.crawler.stats.inc_value("bersih/discovery/older_than_since")
                 continue
             url = response.urljoin(link.strip())
-            if (
-                self.profile.owns(url)
-                and self.profile.is_article(url)
-                and (request := self.article_request(url, published))
-            ):
+            if self.profile.is_article(url) and (request := self.article_request(url, published)):
                 yield request
 
     def parse_index(self, response: Response) -> Iterable[Request]:
