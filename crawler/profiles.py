@@ -15,9 +15,10 @@ from urllib.parse import urlsplit
 
 from cssselect import GenericTranslator, SelectorError
 from lxml.etree import XPath, XPathSyntaxError
+from lxml.html import HtmlElement
 from w3lib.url import add_or_replace_parameters, url_query_cleaner
 
-from crawler.rules import LineRule, compile_any
+from crawler.rules import LineRule, compile_any, compiled
 
 # Read through importlib.resources, so that profiles load from a zipped egg too (Scrapyd).
 SITES_DIR = files("crawler") / "sites"
@@ -49,6 +50,7 @@ _SCHEMA: dict[str, tuple[type, bool]] = {
     "cleaning": (dict, False),
     "cleaning.body": (list, False),
     "cleaning.drop": (list, False),
+    "cleaning.layouts": (list, False),
     "cleaning.text_patterns": (list, False),
     "metadata": (dict, False),
     "metadata.date_url": (str, False),
@@ -65,8 +67,32 @@ _SCHEMA: dict[str, tuple[type, bool]] = {
 _FREE_TABLES = {"single_page.query"}
 
 
+# The fields of one [[cleaning.layouts]] entry -> (type, required).
+_LAYOUT_SCHEMA: dict[str, tuple[type, bool]] = {
+    "name": (str, True),
+    "years": (str, True),
+    "body": (list, True),
+    "drop": (list, False),
+}
+_YEARS = re.compile(r"^(\d{4})(?:-(\d{4})?)?$")
+
+
 class ProfileError(ValueError):
     """A profile file that cannot be used; the message names the file and field."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One version of an outlet's article page: where its body is, what boilerplate it adds.
+
+    Outlets are redesigned every few years; a profile keeps every version it has pages
+    of, newest first, with the years each was seen ("2019-2024", or "2023-" still served).
+    """
+
+    name: str
+    years: str
+    body: tuple[str, ...]
+    drop: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,8 +116,8 @@ class Profile:
     single_page_query: dict[str, str] = field(default_factory=dict)
     next_page: str | None = None
     page_total: str | None = None
-    body: tuple[str, ...] = ()
-    drop: tuple[str, ...] = ()
+    layouts: tuple[Layout, ...] = ()
+    drop: tuple[str, ...] = ()  # boilerplate of every layout
     text_rule: LineRule | None = None
     date_url: re.Pattern[str] | None = None
     section_url: re.Pattern[str] | None = None
@@ -106,6 +132,20 @@ class Profile:
     problems: tuple[str, ...] = ()
     # XPath -> the selector as the profile writes it, for messages.
     labels: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def body(self) -> tuple[str, ...]:
+        """Every layout's body selectors, newest layout first."""
+        return tuple(xpath for layout in self.layouts for xpath in layout.body)
+
+    def layout_for(self, tree: HtmlElement) -> tuple[Layout | None, HtmlElement | None]:
+        """The newest layout whose body the page has, and that body element."""
+        for layout in self.layouts:
+            for xpath in layout.body:
+                for node in compiled(xpath)(tree):
+                    if isinstance(node, HtmlElement):
+                        return layout, node
+        return None, None
 
     def label(self, xpath: str) -> str:
         """A selector as written in the profile file."""
@@ -182,6 +222,49 @@ def _xpaths(items: list, where: str, field_name: str, problems: list[str] | None
     return tuple(out)
 
 
+def _labelled(
+    items: list, where: str, field_name: str, problems: list[str] | None, labels: dict[str, str]
+) -> tuple[str, ...]:
+    """Selectors as XPath, remembering how the profile wrote each, for messages."""
+    out = []
+    for written in items:
+        for xpath in _xpaths([written], where, field_name, problems):
+            labels[xpath] = written
+            out.append(xpath)
+    return tuple(out)
+
+
+def _layouts(
+    cleaning: dict, where: str, problems: list[str] | None, labels: dict[str, str]
+) -> tuple[Layout, ...]:
+    """The [[cleaning.layouts]] entries, newest first; a bare `cleaning.body` is one unnamed layout."""
+    if "body" in cleaning:
+        if "layouts" in cleaning:
+            raise ProfileError(f"{where}: give 'cleaning.body' or 'cleaning.layouts', not both")
+        body = _labelled(cleaning["body"], where, "cleaning.body", problems, labels)
+        return (Layout("default", "", body),)
+    layouts = []
+    for i, entry in enumerate(cleaning.get("layouts", [])):
+        field = f"cleaning.layouts[{i}]"
+        if not isinstance(entry, dict):
+            raise ProfileError(f"{where}: field '{field}' must be a table")
+        for key, value in entry.items():
+            kind = _LAYOUT_SCHEMA.get(key, (None,))[0]
+            if kind is None:
+                raise ProfileError(f"{where}: unknown field '{field}.{key}'")
+            if not isinstance(value, kind):
+                raise ProfileError(f"{where}: field '{field}.{key}' must be a {kind.__name__}")
+        missing = [key for key, (_, required) in _LAYOUT_SCHEMA.items() if required and key not in entry]
+        if missing:
+            raise ProfileError(f"{where}: missing required field '{field}.{missing[0]}'")
+        if not _YEARS.match(entry["years"]):
+            raise ProfileError(f"{where}: field '{field}.years' must look like 2019-2024, 2023- or 2016")
+        body = _labelled(entry["body"], where, f"{field}.body", problems, labels)
+        drop = _labelled(entry.get("drop", []), where, f"{field}.drop", problems, labels)
+        layouts.append(Layout(entry["name"], entry["years"], body, drop))
+    return tuple(layouts)
+
+
 def _one_xpath(
     item: str | None, where: str, field_name: str, problems: list[str] | None = None
 ) -> str | None:
@@ -227,13 +310,9 @@ def profile_from_data(data: dict, where: str, strict: bool = True) -> Profile:
         except ValueError as exc:
             raise ProfileError(str(exc)) from exc
         text_rule = LineRule(f"site:{data['name']}", 1000, compiled)
-    labels = {}
-    for key in ("body", "drop"):
-        for written in cleaning.get(key, []):
-            for xpath in _xpaths([written], where, f"cleaning.{key}", []):
-                labels[xpath] = written
-    body = selectors(cleaning.get("body", []), "cleaning.body")
-    drop = selectors(cleaning.get("drop", []), "cleaning.drop")
+    labels: dict[str, str] = {}
+    layouts = _layouts(cleaning, where, problems, labels)
+    drop = _labelled(cleaning.get("drop", []), where, "cleaning.drop", problems, labels)
     return Profile(
         labels=labels,
         name=data["name"],
@@ -255,7 +334,7 @@ def profile_from_data(data: dict, where: str, strict: bool = True) -> Profile:
         single_page_query=dict(data.get("single_page", {}).get("query", {})),
         next_page=_one_xpath(data.get("pagination", {}).get("next"), where, "pagination.next", problems),
         page_total=_one_xpath(data.get("pagination", {}).get("total"), where, "pagination.total", problems),
-        body=body,
+        layouts=layouts,
         drop=drop,
         text_rule=text_rule,
         date_url=_regex(meta["date_url"], where, "metadata.date_url") if "date_url" in meta else None,

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
+from lxml.etree import XPath
+
 GENERIC_RULES_PATH = files("crawler") / "extract" / "indonesian.toml"
 
 
@@ -44,6 +46,12 @@ class Rules:
     headline_max_chars: int = 0
     name_after: frozenset[str] = frozenset()
     name_max_chars: int = 0
+
+
+@cache
+def compiled(expression: str) -> XPath:
+    """Profile selectors are compiled once per process."""
+    return XPath(expression)
 
 
 def compile_any(patterns: list[str], where: str) -> re.Pattern[str] | None:

@@ -34,9 +34,9 @@ class LayoutWatch:
         self.profiles[name] = profile
         self.pages[name] += 1
         self.hits[name].update(layout.get("matched", []))
-        if layout.get("body"):
-            self.hits[name][layout["body"]] += 1
-        elif profile.body:
+        if layout.get("layout"):
+            self.hits[name][layout["layout"]] += 1
+        elif profile.layouts:
             if not self.stats.get_value(f"bersih/layout/no_body_match/{name}"):
                 logger.warning(
                     "Profile %s: no body selector matched on %s; cleaned with the generic rules alone. "
@@ -49,9 +49,9 @@ class LayoutWatch:
         """List, per profile, the selectors that matched nothing in this run."""
         for name, pages in sorted(self.pages.items()):
             profile = self.profiles[name]
-            unmatched = [s for s in (*profile.body, *profile.drop) if not self.hits[name][s]]
+            unmatched = [s for s in profile.drop if not self.hits[name][s]]
             self.stats.set_value(f"bersih/layout/unmatched_selectors/{name}", len(unmatched))
-            if not any(self.hits[name][s] for s in profile.body) and profile.body:
+            if profile.layouts and not any(self.hits[name][v.name] for v in profile.layouts):
                 logger.warning(
                     "Profile %s: no body selector matched on any of %d pages; its layout has changed",
                     name, pages,

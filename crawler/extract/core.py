@@ -6,7 +6,9 @@ import hashlib
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import lxml.html
 from courlan import extract_domain
@@ -18,22 +20,36 @@ from crawler import __version__
 from crawler.extract import metadata
 from crawler.extract.dates import iso
 from crawler.extract.decode import decode_html
-from crawler.extract.lines import clean_lines
-from crawler.extract.tree import drop_blocks, drop_teaser_lists, first_match, matching, wrap_loose_text
+from crawler.extract.lines import Dropped, clean_lines
+from crawler.extract.tree import (
+    drop_blocks,
+    drop_matches,
+    drop_teaser_lists,
+    matching,
+    prose_words,
+    wrap_loose_text,
+)
 from crawler.profiles import Profile, profile_for_url
-from crawler.rules import generic_rules
+from crawler.rules import LineRule, generic_rules
 
 logger = logging.getLogger(__name__)
 
 MAX_PAGE_BYTES = 10 * 1024 * 1024
 # Below this, what trafilatura found is a scrap of navigation, not an article.
 MIN_ARTICLE_WORDS = 10
+# The guard against losing text: below this share of the words in the page's paragraphs of
+# prose, trafilatura reads the whole page too; below GUARD_SHARE of what it then keeps,
+# its text is taken instead (cleaning "fallback").
+GUARD_PROSE_SHARE = 0.5
+GUARD_SHARE = 0.5
 WIB = timezone(timedelta(hours=7))
 _HTML_HINT = re.compile(rb"<\s*(html|head|body|p|div|article|title|meta)\b", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 # Control characters are not text in HTML; a stray one before the doctype costs lxml the <head>.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SELF_CLOSING_ROOT = re.compile(r"(<html\b[^<>]*?)\s*/>", re.IGNORECASE)
+_END_OF_DOCUMENT = re.compile(r"</\s*(?:body|html)\s*>", re.IGNORECASE)
 _AUTHOR_LINE = re.compile(r"^(?:penulis|reporter|pewarta|kontributor|author|writer)\s*:\s*(.+)$", re.I)
 
 
@@ -65,14 +81,25 @@ def _as_text(html: str | bytes, content_type: str | None, max_bytes: int) -> str
     return text
 
 
-def _parse(text: str) -> HtmlElement:
-    # The text is decoded already: an XML declaration's encoding would only mislead lxml.
+def repair(text: str) -> str:
+    """Mend what makes libxml2 read less of a page than a browser does.
+
+    The text is decoded already, so an XML declaration's encoding would only mislead
+    lxml. A self-closing `<html … />` (some IDN Media templates) empties the tree, and
+    libxml2 stops reading at the first `</html>`, so a page with several `<html>`
+    documents loses all but the first: browsers read on, and so does Bersih.
+    """
     text = _XML_DECLARATION.sub("", _CONTROL.sub("", text), count=1)
+    text = _SELF_CLOSING_ROOT.sub(r"\1>", text, count=1)
+    return _END_OF_DOCUMENT.sub("", text)
+
+
+def parse(text: str) -> HtmlElement:
+    """The page's tree, read as a browser would; ExtractError when it is not HTML at all."""
     try:
-        tree = lxml.html.document_fromstring(text)
+        return lxml.html.document_fromstring(repair(text))
     except (ParserError, ValueError) as exc:
         raise ExtractError("not-html", f"page cannot be parsed as HTML: {exc}") from exc
-    return tree
 
 
 def _focus(tree: HtmlElement, body: HtmlElement) -> HtmlElement:
@@ -97,15 +124,75 @@ def rules_version(profile: Profile | None) -> str:
     return f"{version}+{profile.name}.{profile.digest or 'none'}" if profile else version
 
 
-def _run_trafilatura(tree: HtmlElement, url: str | None, profile: Profile | None):
-    return bare_extraction(
-        tree,
-        url=url,
-        include_comments=False,
-        include_images=False,
-        with_metadata=True,
-        prune_xpath=list(profile.drop) if profile and profile.drop else None,
-    )
+def _run_trafilatura(tree: HtmlElement, url: str | None):
+    return bare_extraction(tree, url=url, include_comments=False, include_images=False, with_metadata=True)
+
+
+def _words(paragraphs: list[str]) -> int:
+    return sum(len(p.split()) for p in paragraphs)
+
+
+@dataclass
+class _Cleaned:
+    """What one way of cleaning found: trafilatura's document and the paragraphs kept."""
+
+    document: Any
+    paragraphs: list[str]
+    dropped: list[Dropped]
+    how: str
+
+    @property
+    def words(self) -> int:
+        return _words(self.paragraphs)
+
+
+def _clean(
+    tree: HtmlElement, url: str | None, profile: Profile | None, layout: dict | None
+) -> _Cleaned | None:
+    """Site rules, then the generic tree rules, then trafilatura, then the line rules."""
+    rules = generic_rules()
+    version, body = profile.layout_for(tree) if profile else (None, None)
+    drops = (*profile.drop, *(version.drop if version else ())) if profile else ()
+    attempts = [_focus(tree, body), tree] if body is not None else [tree]
+    for work in attempts:
+        if layout is not None and profile:
+            layout["layout"] = version.name if version and work is not tree else None
+            layout["matched"] = matching(work, drops)
+        drop_matches(work, drops, rules)
+        drop_teaser_lists(work, rules)
+        drop_blocks(work, rules)
+        wrap_loose_text(work)
+        document = _run_trafilatura(work, url)
+        if document is not None and document.text:
+            paragraphs, dropped = clean_lines(document.text, rules, _text_rules(profile))
+            return _Cleaned(document, paragraphs, dropped, "profile" if work is not tree else "generic")
+    return None
+
+
+def _text_rules(profile: Profile | None) -> tuple[LineRule, ...]:
+    return (profile.text_rule,) if profile and profile.text_rule else ()
+
+
+def _guarded(
+    cleaned: _Cleaned | None, text: str, url: str | None, profile: Profile | None, prose: int
+) -> _Cleaned | None:
+    """Never less than plain trafilatura: fall back to its reading of the unpruned page.
+
+    The cheap check first: when the cleaned text holds as many words as the page's
+    paragraphs of prose, or nearly, nothing was lost. Otherwise trafilatura reads the
+    whole page afresh, the line rules clean its text, and when the cleaned text holds
+    under GUARD_SHARE of its words, that text is the record's.
+    """
+    words = cleaned.words if cleaned else 0
+    if words >= MIN_ARTICLE_WORDS and words >= GUARD_PROSE_SHARE * prose:
+        return cleaned
+    document = _run_trafilatura(parse(text), url)
+    if document is None or not document.text:
+        return cleaned
+    paragraphs, dropped = clean_lines(document.text, generic_rules(), _text_rules(profile))
+    if words >= GUARD_SHARE * _words(paragraphs):
+        return cleaned
+    return _Cleaned(document, paragraphs, dropped, "fallback")
 
 
 def extract(
@@ -123,12 +210,12 @@ def extract(
     `layout` to learn which profile selectors matched: "body" (the body selector
     used, or None) and "matched" (the drop selectors that matched).
     """
-    tree = _parse(_as_text(html, content_type, max_bytes))
+    text = _as_text(html, content_type, max_bytes)
+    tree = parse(text)
     page_url = url or metadata.canonical(tree)
     profile = profile or profile_for_url(page_url)
     if profile and page_url:
         page_url = profile.without_single_page(page_url)
-    rules = generic_rules()
     tz = profile.timezone if profile else WIB
 
     # Metadata first: the passes below change the tree.
@@ -138,47 +225,36 @@ def extract(
     section = metadata.section(tree, page_url or "", profile)
     tags = metadata.tags(tree, profile)
     language = (profile.language if profile else None) or metadata.declared_language(tree)
+    names = _site_names(tree, profile, page_url)
+    prose = prose_words(tree)
 
-    body, body_selector = first_match(tree, profile.body) if profile else (None, None)
-    attempts = [_focus(tree, body), tree] if body is not None else [tree]
-    document = None
-    for work in attempts:
-        if layout is not None and profile:
-            layout["body"] = body_selector if work is not tree else None
-            layout["matched"] = matching(work, profile.drop)
-        drop_teaser_lists(work, rules)
-        drop_blocks(work, rules)
-        wrap_loose_text(work)
-        document = _run_trafilatura(work, page_url, profile)
-        if document is not None and document.text:
-            break
-    if document is None or not document.text:
+    cleaned = _guarded(_clean(tree, page_url, profile, layout), text, page_url, profile, prose)
+    if cleaned is None or cleaned.words < MIN_ARTICLE_WORDS:
         return None
-
-    extra = (profile.text_rule,) if profile and profile.text_rule else ()
-    paragraphs, dropped = clean_lines(document.text, rules, extra)
-    if sum(len(p.split()) for p in paragraphs) < MIN_ARTICLE_WORDS:
-        return None
+    if layout is not None:
+        layout["fallback"] = cleaned.how == "fallback"
+    document, dropped = cleaned.document, cleaned.dropped
     bylines = [
         m[1] for d in dropped if (m := _AUTHOR_LINE.match(_SPACE.sub(" ", d.line.replace("|", " ")).strip()))
     ]
-    text = "\n".join(paragraphs)
+    body_text = "\n".join(cleaned.paragraphs)
     if published is None and document.date:
         published = metadata.parse_date(document.date, tz)
     return {
         "url": page_url,
         "canonical_url": canonical,
         "site": profile.name if profile else (extract_domain(page_url or "") or None),
-        "title": metadata.clean_title(document.title, _site_names(tree, profile, page_url)),
+        "title": metadata.clean_title(document.title, names),
         "authors": metadata.authors(tree, profile, bylines + _split_author(document.author)),
         "published": iso(published),
         "modified": iso(modified),
         "section": section,
         "tags": tags or list(document.tags or []),
         "language": language,
-        "text": text,
-        "word_count": len(text.split()),
-        "content_hash": content_hash(text),
+        "text": body_text,
+        "word_count": len(body_text.split()),
+        "content_hash": content_hash(body_text),
+        "cleaning": cleaned.how,
         "crawled_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "bersih_version": __version__,
         "rules_version": rules_version(profile),
