@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.crawler import Crawler
 
 from crawler.extract import stitch
@@ -10,6 +12,8 @@ from crawler.pool import CleaningPool, clean_pages
 from crawler.profiles import all_profiles, profile_for_url
 from pipelines.errors import Rejected, count_rejection
 from pipelines.layout import LayoutWatch
+
+logger = logging.getLogger(__name__)
 
 
 class ExtractPipeline:
@@ -46,6 +50,9 @@ class ExtractPipeline:
             count_rejection(self.crawler.stats, error)
             raise
         self.crawler.stats.inc_value("bersih/extracted")
+        if record.get("cleaning") == "fallback":
+            self.crawler.stats.inc_value("bersih/cleaning/fallback")
+            logger.info("Cleaning fell back to trafilatura's reading of the whole page: %s", item.url)
         return record
 
     def close_spider(self) -> None:

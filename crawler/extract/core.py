@@ -8,7 +8,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 import lxml.html
 from courlan import extract_domain
@@ -125,7 +124,8 @@ def rules_version(profile: Profile | None) -> str:
 
 
 def _run_trafilatura(tree: HtmlElement, url: str | None):
-    return bare_extraction(tree, url=url, include_comments=False, include_images=False, with_metadata=True)
+    """trafilatura's article text; the metadata is read once, from the whole page (metadata.page_meta)."""
+    return bare_extraction(tree, url=url, include_comments=False, include_images=False, with_metadata=False)
 
 
 def _words(paragraphs: list[str]) -> int:
@@ -134,9 +134,8 @@ def _words(paragraphs: list[str]) -> int:
 
 @dataclass
 class _Cleaned:
-    """What one way of cleaning found: trafilatura's document and the paragraphs kept."""
+    """What one way of cleaning kept, what it dropped and why, and which way it was."""
 
-    document: Any
     paragraphs: list[str]
     dropped: list[Dropped]
     how: str
@@ -165,7 +164,7 @@ def _clean(
         document = _run_trafilatura(work, url)
         if document is not None and document.text:
             paragraphs, dropped = clean_lines(document.text, rules, _text_rules(profile))
-            return _Cleaned(document, paragraphs, dropped, "profile" if work is not tree else "generic")
+            return _Cleaned(paragraphs, dropped, "profile" if work is not tree else "generic")
     return None
 
 
@@ -192,7 +191,7 @@ def _guarded(
     paragraphs, dropped = clean_lines(document.text, generic_rules(), _text_rules(profile))
     if words >= GUARD_SHARE * _words(paragraphs):
         return cleaned
-    return _Cleaned(document, paragraphs, dropped, "fallback")
+    return _Cleaned(paragraphs, dropped, "fallback")
 
 
 def extract(
@@ -219,13 +218,15 @@ def extract(
     tz = profile.timezone if profile else WIB
 
     # Metadata first: the passes below change the tree.
-    published = metadata.published_date(tree, page_url or "", profile, tz)
-    modified = metadata.modified_date(tree, profile, tz)
+    ld = metadata.json_ld(tree)
+    published = metadata.published_date(tree, page_url or "", profile, tz, ld)
+    modified = metadata.modified_date(tree, profile, tz, ld)
     canonical = metadata.canonical(tree)
-    section = metadata.section(tree, page_url or "", profile)
-    tags = metadata.tags(tree, profile)
+    section = metadata.section(tree, page_url or "", profile, ld)
+    tags = metadata.tags(tree, profile, ld)
     language = (profile.language if profile else None) or metadata.declared_language(tree)
     names = _site_names(tree, profile, page_url)
+    page = metadata.page_meta(tree)
     prose = prose_words(tree)
 
     cleaned = _guarded(_clean(tree, page_url, profile, layout), text, page_url, profile, prose)
@@ -233,23 +234,24 @@ def extract(
         return None
     if layout is not None:
         layout["fallback"] = cleaned.how == "fallback"
-    document, dropped = cleaned.document, cleaned.dropped
+    dropped = cleaned.dropped
     bylines = [
         m[1] for d in dropped if (m := _AUTHOR_LINE.match(_SPACE.sub(" ", d.line.replace("|", " ")).strip()))
     ]
     body_text = "\n".join(cleaned.paragraphs)
-    if published is None and document.date:
-        published = metadata.parse_date(document.date, tz)
+    if published is None:
+        published = metadata.guessed_date(tree, page_url, tz)
     return {
         "url": page_url,
         "canonical_url": canonical,
         "site": profile.name if profile else (extract_domain(page_url or "") or None),
-        "title": metadata.clean_title(document.title, names),
-        "authors": metadata.authors(tree, profile, bylines + _split_author(document.author)),
+        "title": metadata.clean_title(page.title, names),
+        "authors": metadata.authors(tree, profile, bylines + _split_author(page.author), ld)
+        or _split_author(metadata.guessed_author(tree)),
         "published": iso(published),
         "modified": iso(modified),
         "section": section,
-        "tags": tags or list(document.tags or []),
+        "tags": tags or list(page.tags or []),
         "language": language,
         "text": body_text,
         "word_count": len(body_text.split()),
@@ -283,7 +285,14 @@ def stitch(pages: list[dict]) -> dict:
                 seen.add(paragraph)
                 paragraphs.append(paragraph)
     text = "\n".join(paragraphs)
-    return {**first, "text": text, "word_count": len(text.split()), "content_hash": content_hash(text)}
+    how = "fallback" if any(page.get("cleaning") == "fallback" for page in pages) else first.get("cleaning")
+    return {
+        **first,
+        "text": text,
+        "word_count": len(text.split()),
+        "content_hash": content_hash(text),
+        "cleaning": how,
+    }
 
 
 def _split_author(value: str | None) -> list[str]:

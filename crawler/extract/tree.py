@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache, lru_cache
 
 from lxml.etree import Comment, XPath
 from lxml.html import HtmlElement
@@ -148,40 +149,56 @@ def _remove_outermost(doomed: list[HtmlElement]) -> int:
     return removed
 
 
-_MARKED = XPath("//*[@class or @id]")
 
 
-def drop_blocks(tree: HtmlElement, rules: Rules, keep: HtmlElement | None = None) -> int:
+def drop_blocks(tree: HtmlElement, rules: Rules) -> int:
     """Remove related, caption, ad and widget blocks; return how many went.
 
-    A block is never removed when it holds `keep` (the article body) or more than
-    `max_block_share` of the page's text, or when it holds several paragraphs of prose.
+    A block is never removed when it holds more than `max_block_share` of the page's
+    text, or several paragraphs of prose: that is the article whatever its class says.
     An inline element inside a sentence is never removed (a keyword link classed "tag").
     """
     for script in list(tree.iter("script", "style", Comment)):
         if script.get("type") != "application/ld+json":
             remove(script)  # a comment's tail is text of the page (<p><!--x-->Lead…)
-    total = max(len(text_of(tree)), 1)
-    protected = set(keep.iterancestors()) | {keep} if keep is not None else set()
-    candidates = list(tree.iter(*rules.drop_tags)) if rules.drop_tags else []
-    if rules.block_class is not None:
-        verdicts: dict[str, bool] = {}
-        for element in _MARKED(tree.find("body") if tree.find("body") is not None else tree):
-            marks = f"{element.get('class', '')} {element.get('id', '')}"
-            hit = verdicts.get(marks)
-            if hit is None:
-                hit = verdicts[marks] = rules.block_class.search(marks) is not None
-            if hit:
-                candidates.append(element)
-    doomed = []
-    for element in candidates:
-        if element in protected or element.tag in ("html", "body", "head"):
+    body = tree.find("body")
+    body = tree if body is None else body
+    most = rules.max_block_share * len(body.text_content())
+    doomed: set[HtmlElement] = set()
+    for element in _candidates(body, rules):
+        if element.tag == "body" or any(a in doomed for a in element.iterancestors()):
             continue
-        if len(text_of(element)) > rules.max_block_share * total or _holds_prose(element):
+        if len(element.text_content()) > most or _holds_prose(element):
             continue
         if (goes := what_goes(element, rules)) is not None:
-            doomed.append(goes)
-    return _remove_outermost(doomed)
+            doomed.add(goes)
+    return _remove_outermost(list(doomed))
+
+
+def _candidates(body: HtmlElement, rules: Rules) -> list[HtmlElement]:
+    """Elements that the generic block rules name, by tag or by class or id, in page order."""
+    found = []
+    for element in _named_or_marked(rules.drop_tags)(body):
+        if element.tag in rules.drop_tags:
+            found.append(element)
+        elif rules.block_class is not None:
+            marks = f"{element.get('class', '')} {element.get('id', '')}"
+            if _marks_block(rules.block_class, marks):
+                found.append(element)
+    return found
+
+
+@cache
+def _named_or_marked(tags: tuple[str, ...]) -> XPath:
+    """One XPath for every element with a class or id or one of these tags, in page order."""
+    named = "".join(f" or self::{tag}" for tag in tags)
+    return XPath(f"descendant-or-self::*[@class or @id{named}]")
+
+
+@lru_cache(maxsize=1 << 16)
+def _marks_block(pattern: re.Pattern[str], marks: str) -> bool:
+    """Class and id strings repeat on every page of a site: each is judged once per process."""
+    return pattern.search(marks) is not None
 
 
 def _holds_prose(element: HtmlElement, paragraphs: int = 3, chars: int = 150) -> bool:
@@ -200,7 +217,7 @@ def prose_words(tree: HtmlElement, chars: int = 80) -> int:
     words = 0
     for p in tree.iter("p"):
         text = text_of(p)
-        if len(text) >= chars and link_share(p) < 0.5:
+        if len(text) >= chars and sum(len(text_of(a)) for a in p.iter("a")) < 0.5 * len(text):
             words += len(text.split())
     return words
 
@@ -214,7 +231,11 @@ def link_share(element: HtmlElement) -> float:
     return linked / total
 
 
-_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b")
+# Elements that may label a list of teasers: short, with at most two children.
+_SHORT_HEADINGS = XPath(
+    "//*[(self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::p or self::div"
+    " or self::span or self::strong or self::b) and count(*) <= 2 and string-length(normalize-space()) <= 64]"
+)
 
 
 def drop_teaser_lists(tree: HtmlElement, rules: Rules) -> int:
@@ -222,9 +243,7 @@ def drop_teaser_lists(tree: HtmlElement, rules: Rules) -> int:
     if rules.teaser_heading is None:
         return 0
     doomed = []
-    for element in tree.iter(_HEADING_TAGS):
-        if len(element) > 2:
-            continue
+    for element in _SHORT_HEADINGS(tree):
         label = text_of(element).rstrip(":!.> ").strip()
         if not label or len(label) > 60 or not rules.teaser_heading.fullmatch(label):
             continue
