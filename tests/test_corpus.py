@@ -24,7 +24,7 @@ def test_kompas_metadata_matches_the_page(page):
     record = extract(page.html, url=page.url)
     assert record["site"] == "kompas"
     assert record["title"] == page.gold["title"]
-    assert record["published"] == page.gold["published"]
+    assert shown_as_in_gold(record["published"], page.gold["published"]) == page.gold["published"]
     assert record["language"] == "id"
     if page.gold.get("author"):
         assert any(page.gold["author"] in a for a in record["authors"])
@@ -43,6 +43,11 @@ def test_whole_corpus_score_beside_plain_trafilatura(corpus, capsys):
     assert total.with_found >= baseline["all"].with_found
 
 
+def shown_as_in_gold(stamp: str | None, gold: str) -> str | None:
+    """The record's time to the gold's precision: the modern pages' gold gives the day alone."""
+    return stamp[:10] if stamp and len(gold) == 10 else stamp
+
+
 def minute(stamp: str | None) -> str | None:
     return stamp[:16] + stamp[19:] if stamp and len(stamp) > 19 else stamp
 
@@ -51,7 +56,6 @@ def minute(stamp: str | None) -> str | None:
 KNOWN_DATE_GAPS = {
     "detik_2": "the page shows its update time, 10:08; the gold gives the creation time",
     "liputan6_1": "the time sits apart from the date, in a bare <span>",
-    "jakartapost_1": "the gold gives the date alone",
 }
 DATED = [
     pytest.param(p, id=p.name, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_DATE_GAPS[p.name])])
@@ -64,4 +68,5 @@ DATED = [
 @pytest.mark.parametrize("page", DATED)
 def test_published_time_and_offset_match_the_page(page):
     record = extract(page.html, url=page.url)
-    assert minute(record["published"]) == minute(page.gold["published"])
+    gold = page.gold["published"]
+    assert minute(shown_as_in_gold(record["published"], gold)) == minute(gold)

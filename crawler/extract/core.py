@@ -123,9 +123,16 @@ def rules_version(profile: Profile | None) -> str:
     return f"{version}+{profile.name}.{profile.digest or 'none'}" if profile else version
 
 
-def _run_trafilatura(tree: HtmlElement, url: str | None):
-    """trafilatura's article text; the metadata is read once, from the whole page (metadata.page_meta)."""
-    return bare_extraction(tree, url=url, include_comments=False, include_images=False, with_metadata=False)
+def _run_trafilatura(tree: HtmlElement, url: str | None, focused: bool = False):
+    """trafilatura's article text; the metadata is read once, from the whole page (metadata.page_meta).
+
+    Inside a profile's body container everything is the article's unless a rule says
+    otherwise, so trafilatura favours recall there (it otherwise drops, for one, a price
+    list that closes a Kompas article).
+    """
+    return bare_extraction(
+        tree, url=url, include_comments=False, include_images=False, with_metadata=False, favor_recall=focused
+    )
 
 
 def _words(paragraphs: list[str]) -> int:
@@ -161,7 +168,7 @@ def _clean(
         drop_teaser_lists(work, rules)
         drop_blocks(work, rules)
         wrap_loose_text(work)
-        document = _run_trafilatura(work, url)
+        document = _run_trafilatura(work, url, focused=work is not tree)
         if document is not None and document.text:
             paragraphs, dropped = clean_lines(document.text, rules, _text_rules(profile))
             return _Cleaned(paragraphs, dropped, "profile" if work is not tree else "generic")
