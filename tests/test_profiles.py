@@ -17,6 +17,25 @@ news_sitemaps = ["https://contoh.id/sitemap-news.xml"]
 """
 
 
+# Two layout versions, newest first; common drops in [cleaning] drop.
+LAYOUT = """
+[cleaning]
+drop = [".iklan"]
+[[cleaning.layouts]]
+name = "isi"
+years = "2019-2024"
+body = ["div.isi"]
+drop = [".baca-juga"]
+"""
+OLD_LAYOUT = """
+[[cleaning.layouts]]
+name = "lama"
+years = "2015"
+body = ["//div[@id='berita']"]
+drop = [".lama"]
+"""
+
+
 def write(tmp_path, text, name="contoh"):
     path = tmp_path / f"{name}.toml"
     path.write_text(text, encoding="utf-8")
@@ -49,6 +68,15 @@ def test_a_valid_profile_loads(tmp_path):
         (GOOD.replace('"+08:00"', '"Asia/Makassar"'), "timezone"),
         (GOOD + '[cleaning]\ndrop = ["div[["]\n', "cleaning.drop"),
         (GOOD.replace("'/read/\\d+/'", "'/read/(\\d+/'"), "article_url"),
+        (GOOD + LAYOUT.replace('years = "2019-2024"', 'years = "sejak 2019"'), "cleaning.layouts[0].years"),
+        (GOOD + LAYOUT.replace('years = "2019-2024"', "years = 2019"), "cleaning.layouts[0].years"),
+        (GOOD + LAYOUT.replace('years = "2019-2024"\n', ""), "cleaning.layouts[0].years"),
+        (GOOD + LAYOUT.replace('body = ["div.isi"]\n', ""), "cleaning.layouts[0].body"),
+        (GOOD + LAYOUT.replace('name = "isi"', 'name = ["isi"]'), "cleaning.layouts[0].name"),
+        (GOOD + LAYOUT + 'colour = "red"\n', "cleaning.layouts[0].colour"),
+        (GOOD + LAYOUT + OLD_LAYOUT.replace('".lama"', '"div[["'), "cleaning.layouts[1].drop"),
+        (GOOD + LAYOUT.replace('body = ["div.isi"]', 'body = ["(//div"]'), "cleaning.layouts[0].body"),
+        (GOOD + '[cleaning]\nbody = ["div.isi"]\n' + LAYOUT.replace("[cleaning]\n", ""), "cleaning.body"),
     ],
 )
 def test_bad_profile_names_the_file_and_the_field(tmp_path, change, field):
@@ -98,7 +126,7 @@ def test_every_recorded_outlet_has_a_verified_profile_that_owns_its_pages():
 def test_unverified_profiles_cover_the_big_outlets():
     unverified = {name for name, p in all_profiles().items() if not p.verified}
     assert unverified == {
-        "tribunnews", "cnnindonesia", "cnbcindonesia", "suara", "merdeka",
+        "tribunnews", "cnnindonesia", "cnbcindonesia", "suara",
         "sindonews", "kumparan", "idntimes", "beritasatu",
     }  # fmt: skip
 
@@ -144,3 +172,90 @@ def test_a_broken_profile_is_set_aside_and_a_bad_selector_left_out(tmp_path):
     assert len(profiles["contoh"].drop) == 1
     assert "cleaning.drop" in profiles["contoh"].problems[0]
     assert "missing required field 'verified'" in broken_profiles(tmp_path)["rusak"]
+
+
+def test_layout_versions_load_newest_first_with_their_own_drops(tmp_path):
+    profile = load_profile(write(tmp_path, GOOD + LAYOUT + OLD_LAYOUT))
+    assert [(v.name, v.years) for v in profile.layouts] == [("isi", "2019-2024"), ("lama", "2015")]
+    assert [profile.label(x) for x in profile.drop] == [".iklan"]  # common to every layout
+    assert [profile.label(x) for x in profile.layouts[0].drop] == [".baca-juga"]
+    assert [profile.label(x) for x in profile.layouts[1].body] == ["//div[@id='berita']"]
+    assert len(profile.body) == 2  # every layout's body, newest first
+
+
+def test_the_first_layout_whose_body_the_page_has_is_read(tmp_path):
+    import lxml.html
+
+    profile = load_profile(write(tmp_path, GOOD + LAYOUT + OLD_LAYOUT))
+    old = lxml.html.document_fromstring("<html><body><div id='berita'><p>Lama</p></div></body></html>")
+    both = lxml.html.document_fromstring("<body><div id='berita'></div><div class='isi'></div></body>")
+    assert profile.layout_for(old)[0].name == "lama"
+    assert profile.layout_for(both)[0].name == "isi"
+    assert profile.layout_for(lxml.html.document_fromstring("<p>x</p>")) == (None, None)
+
+
+def test_a_bare_body_list_still_loads_as_one_unnamed_layout(tmp_path):
+    profile = load_profile(write(tmp_path, GOOD + '[cleaning]\nbody = ["div.isi"]\n'))
+    assert [(v.name, v.years) for v in profile.layouts] == [("default", "")]
+
+
+def test_every_profile_lists_layout_versions_and_every_verified_layout_its_years():
+    for profile in all_profiles().values():
+        assert all(v.name != "default" for v in profile.layouts), f"{profile.name}: bare cleaning.body"
+        if profile.verified:
+            assert profile.layouts, profile.name
+            for version in profile.layouts:
+                assert version.years, f"{profile.name}: layout {version.name} has no years"
+                assert version.body, f"{profile.name}: layout {version.name} has no body"
+
+
+MODERN = [p for p in corpus_pages() if "_m" in p.name and profile_for_url(p.url) is not None]
+
+
+@pytest.mark.parametrize("page", MODERN, ids=[p.name for p in MODERN])
+def test_every_modern_page_is_cleaned_with_a_layout_of_its_profile(page):
+    from crawler.extract import extract
+
+    profile = profile_for_url(page.url)
+    layout = {}
+    record = extract(page.html, url=page.url, layout=layout)
+    assert record is not None
+    assert layout["layout"] in [v.name for v in profile.layouts], (profile.name, layout)
+    assert record["cleaning"] == "profile"  # not "generic" (no layout matched) nor "fallback"
+
+
+def test_every_modern_outlet_of_the_corpus_is_profiled():
+    assert {profile_for_url(p.url).name for p in MODERN} == {
+        "kompas", "detik", "liputan6", "viva", "merdeka", "beritamanado", "gelora",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("url", "outlet", "article"),
+    [
+        ("https://www.merdeka.com/jatim/cuma-ada-di-pamekasan-begini-kelezatan-sate.html", "merdeka", True),
+        ("https://m.merdeka.com/jatim/cuma-ada-di-pamekasan-begini-kelezatan-sate.html", "merdeka", True),
+        ("https://m.merdeka.com/amp/gaya/hedy-lamarr-bintang-hollywood-amp-penemu.html", "merdeka", True),
+        ("https://www.merdeka.com/peristiwa/read/123456/judul-berita-hari-ini", "merdeka", True),
+        ("https://www.merdeka.com/foto/dunia/potret-montir-berhijab-di-uni-emirat.html", "merdeka", False),
+        ("https://www.merdeka.com/company/kontak-kami.html", "merdeka", False),
+        ("https://www.merdeka.com/jatim/", "merdeka", False),
+        ("https://www.kompas.com/tren/read/2022/11/29/143000265/videonya-minta-izin", "kompas", True),
+        ("http://nasional.kompas.com/amp/read/2016/02/16/14382361/Menteri.Yuddy", "kompas", True),
+        ("https://m.liputan6.com/amp/4804339/cetak-gol-di-laga-indonesia-vs-malaysia", "liputan6", True),
+        ("https://hot.liputan6.com/read/4611435/5-potret-cassandra-lee", "liputan6", True),
+        ("https://www.liputan6.com/tag/cassandra-lee", "liputan6", False),
+        ("https://www.viva.co.id/amp/berita/metro/1294025-gara-gara-ikuti-petunjuk-gps", "viva", True),
+        ("https://beritamanado.com/forkopimda-mitra-koordinasikan-penanganan-covid/", "beritamanado", True),
+        ("https://beritamanado.com/forkopimda-mitra-koordinasikan-penanganan/amp/", "beritamanado", True),
+        ("https://beritamanado.com/category/minahasa-tenggara/", "beritamanado", False),
+        ("https://beritamanado.com/redaksi/", "beritamanado", False),
+        ("https://www.gelora.co/2020/10/sri-mulyani-minta-mk-tolak-uji-materi.html", "gelora", True),
+        ("https://www.gelora.co/2020/10/sri-mulyani-minta-mk-tolak-uji-materi.html?m=1", "gelora", True),
+        ("https://www.gelora.co/search/label/politik", "gelora", False),
+    ],
+)
+def test_outlets_own_their_www_mobile_and_amp_article_urls(url, outlet, article):
+    profile = profile_for_url(url)
+    assert profile is not None and profile.name == outlet
+    assert profile.is_article(url) is article
