@@ -6,6 +6,7 @@ import hashlib
 import logging
 import re
 import unicodedata
+from copy import copy
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -19,7 +20,7 @@ from crawler import __version__
 from crawler.extract import metadata
 from crawler.extract.dates import iso
 from crawler.extract.decode import decode_html
-from crawler.extract.lines import Dropped, clean_lines
+from crawler.extract.lines import Dropped, clean_lines, union_of_readings
 from crawler.extract.tree import (
     drop_blocks,
     drop_matches,
@@ -123,15 +124,20 @@ def rules_version(profile: Profile | None) -> str:
     return f"{version}+{profile.name}.{profile.digest or 'none'}" if profile else version
 
 
-def _run_trafilatura(tree: HtmlElement, url: str | None, focused: bool = False):
+def _run_trafilatura(tree: HtmlElement, url: str | None, favor_recall: bool = False):
     """trafilatura's article text; the metadata is read once, from the whole page (metadata.page_meta).
 
     Inside a profile's body container everything is the article's unless a rule says
-    otherwise, so trafilatura favours recall there (it otherwise drops, for one, a price
-    list that closes a Kompas article).
+    otherwise; trafilatura's two readings of it are merged (see union_of_readings): the
+    balanced one drops a price list that closes a Kompas article, the recall one its headings.
     """
     return bare_extraction(
-        tree, url=url, include_comments=False, include_images=False, with_metadata=False, favor_recall=focused
+        tree,
+        url=url,
+        include_comments=False,
+        include_images=False,
+        with_metadata=False,
+        favor_recall=favor_recall,
     )
 
 
@@ -168,11 +174,24 @@ def _clean(
         drop_teaser_lists(work, rules)
         drop_blocks(work, rules)
         wrap_loose_text(work)
-        document = _run_trafilatura(work, url, focused=work is not tree)
-        if document is not None and document.text:
-            paragraphs, dropped = clean_lines(document.text, rules, _text_rules(profile))
+        found = _read(work, url, focused=work is not tree)
+        if found:
+            paragraphs, dropped = clean_lines(found, rules, _text_rules(profile))
             return _Cleaned(paragraphs, dropped, "profile" if work is not tree else "generic")
     return None
+
+
+def _read(work: HtmlElement, url: str | None, focused: bool) -> str | None:
+    """trafilatura's text of the page; of a profile's body container, both of its readings."""
+    if not focused:
+        document = _run_trafilatura(work, url)
+        return document.text if document is not None else None
+    for heading in work.find("body").iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        heading.tag = "p"  # trafilatura drops headings that close a text: not inside an article
+    balanced = _run_trafilatura(copy(work), url)
+    recall = _run_trafilatura(work, url, favor_recall=True)
+    readings = [d.text for d in (balanced, recall) if d is not None and d.text]
+    return union_of_readings(*readings) if len(readings) == 2 else next(iter(readings), None)
 
 
 def _text_rules(profile: Profile | None) -> tuple[LineRule, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from crawler.rules import LineRule, Rules
 
@@ -75,3 +76,25 @@ def clean_lines(text: str, rules: Rules, extra: Iterable[LineRule] = ()) -> tupl
                 continue
         kept.append(line)
     return kept, dropped
+
+
+_BULLET = re.compile(r"^-\s+")
+
+
+def union_of_readings(first: str, second: str) -> str:
+    """Every paragraph either reading found, once each, in the page's order.
+
+    trafilatura's balanced and recall modes each lose something inside a body container
+    the other keeps (headings in one, a closing list in the other); a list item read as
+    "- item" in one and "item" in the other is the same paragraph.
+    """
+    ours = [p for p in first.split("\n") if p.strip()]
+    theirs = [p for p in second.split("\n") if p.strip()]
+    key = [_BULLET.sub("", normalise(p)) for p in ours]
+    other = [_BULLET.sub("", normalise(p)) for p in theirs]
+    merged: list[str] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, key, other, autojunk=False).get_opcodes():
+        merged += ours[i1:i2]
+        if tag in ("insert", "replace"):
+            merged += [p for p, k in zip(theirs[j1:j2], other[j1:j2], strict=True) if k not in key]
+    return "\n".join(merged)
