@@ -22,6 +22,7 @@ from crawler.extract.dates import iso
 from crawler.extract.decode import decode_html
 from crawler.extract.lines import Dropped, clean_lines, union_of_readings
 from crawler.extract.tree import (
+    count_words,
     drop_blocks,
     drop_matches,
     drop_teaser_lists,
@@ -142,7 +143,7 @@ def _run_trafilatura(tree: HtmlElement, url: str | None, favor_recall: bool = Fa
 
 
 def _words(paragraphs: list[str]) -> int:
-    return sum(len(p.split()) for p in paragraphs)
+    return sum(count_words(p) for p in paragraphs)
 
 
 @dataclass

@@ -149,8 +149,6 @@ def _remove_outermost(doomed: list[HtmlElement]) -> int:
     return removed
 
 
-
-
 def drop_blocks(tree: HtmlElement, rules: Rules) -> int:
     """Remove related, caption, ad and widget blocks; return how many went.
 
@@ -212,13 +210,22 @@ def _holds_prose(element: HtmlElement, paragraphs: int = 3, chars: int = 150) ->
     return False
 
 
+# Scripts written without spaces between words: each character counts as a word.
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def count_words(text: str) -> int:
+    """Words of a text, so that Chinese, Japanese or Thai pages are not taken for scraps."""
+    return len(text.split()) + len(_UNSPACED.findall(text))
+
+
 def prose_words(tree: HtmlElement, chars: int = 80) -> int:
     """Words in the page's paragraphs of prose: about what an extraction of its article finds."""
     words = 0
     for p in tree.iter("p"):
         text = text_of(p)
         if len(text) >= chars and sum(len(text_of(a)) for a in p.iter("a")) < 0.5 * len(text):
-            words += len(text.split())
+            words += count_words(text)
     return words
 
 
@@ -280,6 +287,8 @@ def wrap_loose_text(tree: HtmlElement) -> int:
     """Wrap text runs that sit between <br>s outside any paragraph into <p>s."""
     wrapped = 0
     for host in list(tree.iter(*LOOSE_TEXT_HOSTS)):
+        if host.tag in INLINE_TAGS and host.find("br") is None:
+            continue  # a span of one line is a phrase, not a paragraph to wrap
         loose = " ".join(t.strip() for t in (host.text, *(c.tail for c in host)) if t and t.strip())
         if len(loose) < MIN_LOOSE_TEXT or any(a.tag == "p" for a in host.iterancestors()):
             continue
