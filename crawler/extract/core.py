@@ -43,6 +43,7 @@ MIN_ARTICLE_WORDS = 10
 # its text is taken instead (cleaning "fallback").
 GUARD_PROSE_SHARE = 0.5
 GUARD_SHARE = 0.5
+GUARD_SHORT = 100
 WIB = timezone(timedelta(hours=7))
 _HTML_HINT = re.compile(rb"<\s*(html|head|body|p|div|article|title|meta)\b", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
@@ -205,19 +206,21 @@ def _guarded(
     """Never less than plain trafilatura: fall back to its reading of the unpruned page.
 
     The cheap check first: when the cleaned text holds as many words as the page's
-    paragraphs of prose, or nearly, nothing was lost. Otherwise trafilatura reads the
-    whole page afresh, the line rules clean its text, and when the cleaned text holds
-    under GUARD_SHARE of its words, that text is the record's.
+    paragraphs of prose, or nearly, nothing was lost; a short text cleaned without a
+    profile's layout is checked whatever the prose. Otherwise trafilatura reads the
+    whole page afresh, and when the cleaned text holds under GUARD_SHARE of its words,
+    its text, cleaned by the line rules, is the record's.
     """
     words = cleaned.words if cleaned else 0
-    if words >= MIN_ARTICLE_WORDS and words >= GUARD_PROSE_SHARE * prose:
+    short = cleaned is None or (cleaned.how == "generic" and words < GUARD_SHORT)
+    if words >= MIN_ARTICLE_WORDS and words >= GUARD_PROSE_SHARE * prose and not short:
         return cleaned
     document = _run_trafilatura(parse(text), url)
     if document is None or not document.text:
         return cleaned
-    paragraphs, dropped = clean_lines(document.text, generic_rules(), _text_rules(profile))
-    if words >= GUARD_SHARE * _words(paragraphs):
+    if words >= GUARD_SHARE * count_words(document.text):
         return cleaned
+    paragraphs, dropped = clean_lines(document.text, generic_rules(), _text_rules(profile))
     return _Cleaned(paragraphs, dropped, "fallback")
 
 
