@@ -174,6 +174,16 @@ def rouge_lsum(reference: str, candidate: str) -> tuple[float, float, float]:
     return precision, recall, 2 * precision * recall / (precision + recall) if hits else 0.0
 
 
+def token_bag(reference: str, candidate: str) -> tuple[float, float, float]:
+    """Bag-of-tokens precision, recall and F1: the tokens both texts share, each as often as in both."""
+    ref, can = Counter(chain(*_tokens(reference))), Counter(chain(*_tokens(candidate)))
+    hits = sum((ref & can).values())
+    if not hits:
+        return 0.0, 0.0, 0.0
+    precision, recall = hits / sum(can.values()), hits / sum(ref.values())
+    return precision, recall, 2 * precision * recall / (precision + recall)
+
+
 def page_score(page: Page, text: str) -> tuple:
     """The benchmark's own per-page score."""
     if page.benchmark == "trafilatura":
@@ -203,6 +213,7 @@ class Tally:
     """One cleaner on one set."""
 
     scores: list[tuple] = field(default_factory=list)
+    bags: list[tuple] = field(default_factory=list)  # Fundus's pages: bag-of-tokens scores
     seconds: float = 0.0
     errors: int = 0
     empty: int = 0  # empty where the other cleaner is not
@@ -235,6 +246,8 @@ def evaluate(pages: list[Page], failures: list[dict]) -> dict[str, Tally]:
         for name, other in (("bersih", "trafilatura"), ("trafilatura", "bersih")):
             tally, flags = tallies[name], []
             tally.scores.append(page_score(page, texts[name]))
+            if page.benchmark == "fundus":
+                tally.bags.append(token_bag("\n\n".join(page.gold["body"]), texts[name]))
             if not texts[name] and texts[other]:
                 tally.empty += 1
                 flags.append("empty")
@@ -281,6 +294,12 @@ def table(results: dict[str, tuple[int, dict[str, Tally]]], holes_known: bool) -
                 f"| {tally.short} | {holed} | {tally.errors} | {tally.seconds:.1f} | {speed:.1f} "
                 f"| {speed / base:.2f}× |"
             )
+    for count, tallies in results.values():
+        for name, tally in tallies.items():
+            if tally.bags:
+                p, r, f = summary("fundus", tally.bags)
+                row = f"| Fundus, bag of tokens mean | {name} | {count} | {p:.3f} | {r:.3f} | {f:.3f} |"
+                rows.append(row + " |" * 7)
     return "\n".join(rows)
 
 

@@ -43,6 +43,7 @@ MIN_ARTICLE_WORDS = 10
 # its text is taken instead (cleaning "fallback").
 GUARD_PROSE_SHARE = 0.5
 GUARD_SHARE = 0.5
+GUARD_GENERIC_SHARE = 0.8
 GUARD_SHORT = 100
 WIB = timezone(timedelta(hours=7))
 _HTML_HINT = re.compile(rb"<\s*(html|head|body|p|div|article|title|meta)\b", re.IGNORECASE)
@@ -208,19 +209,22 @@ def _guarded(
     The cheap check first: when the cleaned text holds as many words as the page's
     paragraphs of prose, or nearly, nothing was lost; a short text cleaned without a
     profile's layout is checked whatever the prose. Otherwise trafilatura reads the
-    whole page afresh, and when the cleaned text holds under GUARD_SHARE of its words,
-    its text, cleaned by the line rules, is the record's.
+    whole page afresh, and its text, cleaned by the line rules, is the record's when the
+    cleaned text holds under GUARD_SHARE of trafilatura's words or, without a profile's
+    layout to trust, under GUARD_GENERIC_SHARE of what the line rules leave of them.
     """
     words = cleaned.words if cleaned else 0
-    short = cleaned is None or (cleaned.how == "generic" and words < GUARD_SHORT)
-    if words >= MIN_ARTICLE_WORDS and words >= GUARD_PROSE_SHARE * prose and not short:
+    generic = cleaned is None or cleaned.how == "generic"
+    short = words < MIN_ARTICLE_WORDS or (generic and words < GUARD_SHORT)
+    if not short and words >= GUARD_PROSE_SHARE * prose:
         return cleaned
     document = _run_trafilatura(parse(text), url)
     if document is None or not document.text:
         return cleaned
-    if words >= GUARD_SHARE * count_words(document.text):
-        return cleaned
     paragraphs, dropped = clean_lines(document.text, generic_rules(), _text_rules(profile))
+    enough = words >= GUARD_SHARE * count_words(document.text)
+    if enough and not (generic and words < GUARD_GENERIC_SHARE * _words(paragraphs)):
+        return cleaned
     return _Cleaned(paragraphs, dropped, "fallback")
 
 

@@ -11,10 +11,12 @@ from datetime import datetime, time, timezone
 from htmldate import find_date as htmldate_find
 from lxml.etree import XPath
 from lxml.html import HtmlElement
-from trafilatura.metadata import examine_meta, extract_meta_json
-from trafilatura.metadata import extract_author as trafilatura_author
+from trafilatura.htmlprocessing import prune_unwanted_nodes
+from trafilatura.json_metadata import normalize_authors
+from trafilatura.metadata import examine_meta, extract_meta_json, extract_metainfo
 from trafilatura.metadata import extract_title as trafilatura_title
 from trafilatura.settings import Document
+from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 
 from crawler.extract.dates import from_url, parse_date
 from crawler.profiles import Profile
@@ -230,11 +232,16 @@ def page_meta(tree: HtmlElement) -> Document:
 
 
 def guessed_author(tree: HtmlElement) -> str | None:
-    """trafilatura's search of the page for a byline: costly, so only when nothing names one."""
-    return trafilatura_author(tree)
+    """trafilatura's search of the page for a byline, only when nothing names an author.
+
+    trafilatura's extract_author deep-copies the page first; this prunes the page itself,
+    so call it last, when nothing else reads the tree.
+    """
+    author = extract_metainfo(prune_unwanted_nodes(tree, AUTHOR_DISCARD_XPATHS), AUTHOR_XPATHS, len_limit=120)
+    return normalize_authors(None, author) if author else None
 
 
 def guessed_date(tree: HtmlElement, url: str | None, tz: timezone) -> datetime | None:
     """htmldate's guess, for a page whose markup states no publication date Bersih reads."""
-    found = htmldate_find(tree, url=url, extensive_search=True, original_date=True, outputformat="%Y-%m-%d")
+    found = htmldate_find(tree, url=url, extensive_search=False, original_date=True, outputformat="%Y-%m-%d")
     return parse_date(found, tz) if found else None
