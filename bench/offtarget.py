@@ -44,8 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from clean import machine  # noqa: E402
-from results import write_section  # noqa: E402
+from results import machine, write_section  # noqa: E402
 
 from crawler.extract import ExtractError, extract  # noqa: E402
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import platform
 import re
 from pathlib import Path
+
+import trafilatura
 
 
 def write_section(path: Path, heading: str, body: str) -> None:
@@ -16,3 +20,17 @@ def write_section(path: Path, heading: str, body: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text, encoding="utf-8")
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        model = cpu
+    versions = f"Python {platform.python_version()}, trafilatura {trafilatura.__version__}"
+    return f"{model}, {os.cpu_count()} cores, {versions}"
