@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -17,6 +18,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRAPY = [sys.executable, "-m", "scrapy"]
 SAMPLE = ROOT / "sample" / "kompas"
 SAMPLE_DATES = "2016-02-16,2016-02-23"
+
+
+def sample_pages() -> list[GoldPage]:
+    """The gold pages the demo sample (sample/kompas) serves: its five 2016 Kompas articles."""
+    lines = (SAMPLE / "responses.jsonl").read_text(encoding="utf-8").splitlines()
+    served = {json.loads(line)["url"].split("?")[0] for line in lines if line.strip()}
+    return [page for page in gold_pages(ROOT / "corpus") if page.url in served]
 
 
 def present(snippet: str, text: str | None) -> bool:

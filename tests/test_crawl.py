@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, SAMPLE_DATES, SCRAPY, crawl_sample, present, run_scrapy, stat
+from conftest import ROOT, SAMPLE, SAMPLE_DATES, SCRAPY, crawl_sample, present, run_scrapy, sample_pages, stat
 from jsonschema import Draft202012Validator
 
 from crawler.ledger import OUTCOMES
@@ -21,7 +21,7 @@ from crawler.quality import gold_pages
 from crawler.replay.server import ReplayServer
 
 SCHEMA = json.loads((ROOT / "crawler" / "record.schema.json").read_text(encoding="utf-8"))
-KOMPAS = {p.url: p for p in gold_pages(ROOT / "corpus") if p.site == "kompas.com"}
+KOMPAS = {p.url: p for p in sample_pages()}
 
 
 @pytest.fixture
@@ -272,7 +272,8 @@ process.start()
 def test_a_profile_with_a_bad_selector_still_crawls_with_the_generic_rules(tmp_path):
     text = (ROOT / "crawler" / "sites" / "kompas.toml").read_text(encoding="utf-8")
     broken = tmp_path / "kompas.toml"
-    broken.write_text(text.replace('"div.read__content",', '"div.read__content[[",'), encoding="utf-8")
+    assert 'body = ["div.read__content"]' in text
+    broken.write_text(text.replace('"div.read__content"]', '"div.read__content[["]'), encoding="utf-8")
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
@@ -281,7 +282,7 @@ def test_a_profile_with_a_bad_selector_still_crawls_with_the_generic_rules(tmp_p
     )  # fmt: skip
     log = result.stderr
     assert result.returncode == 0, log[-3000:]
-    assert "field 'cleaning.body': bad selector 'div.read__content[['" in log
+    assert "field 'cleaning.layouts[0].body': bad selector 'div.read__content[['" in log
     assert "left out, the generic rules stand in for it" in log
     assert stat(log, "bersih/layout/bad_selector/kompas") == 1
     assert len(records(outputs(out)[0])) == 5
