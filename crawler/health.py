@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 
 def assess(
     counts: dict[str, int], written_before: bool, max_error_rate: float, min_scheduled: int
@@ -23,17 +21,3 @@ def assess(
     if scheduled >= min_scheduled and failed / scheduled > max_error_rate:
         reasons.append(f"{failed} of {scheduled} articles failed, over the {max_error_rate:.0%} allowed")
     return reasons
-
-
-EXIT_UNHEALTHY = 3
-
-
-def exit_status(process, crawlers) -> int:
-    """0, 1 if a crawl could not start, or 3 with the reasons on stderr if one failed its health check."""
-    if process.bootstrap_failed:
-        return 1
-    problems = [p for crawler in crawlers for p in crawler.stats.get_value("bersih/health_problems") or []]
-    if problems:
-        print("Health check failed:\n  " + "\n  ".join(problems), file=sys.stderr)
-        return EXIT_UNHEALTHY
-    return 0

@@ -49,6 +49,7 @@ class Ledger:
         self.started = datetime.now(UTC)
         self.urls: dict[str, dict] = {}
         self.outputs: list[dict] = []
+        self.warc: dict | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Ledger:
@@ -57,6 +58,8 @@ class Ledger:
         crawler.signals.connect(ledger.outcome, signal=bersih_signals.article_outcome)
         crawler.signals.connect(ledger.committed, signal=bersih_signals.output_committed)
         crawler.signals.connect(ledger.abandoned, signal=bersih_signals.output_abandoned)
+        crawler.signals.connect(ledger.records_failed, signal=bersih_signals.records_failed)
+        crawler.signals.connect(ledger.archived, signal=bersih_signals.archive_closed)
         crawler.signals.connect(ledger.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ledger.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ledger.spider_opened, signal=signals.spider_opened)
@@ -105,6 +108,16 @@ class Ledger:
         for entry in self.urls.values():
             if entry["outcome"] == "written":
                 entry.update(outcome="failed", reason="not-committed", detail=reason)
+
+    def records_failed(self, urls: list[str], reason: str, detail: str = "") -> None:
+        for url in urls:
+            self.urls.setdefault(url_key(url), {"url": url, "site": None, "outcome": None}).update(
+                outcome="failed", reason=reason, detail=detail
+            )
+
+    def archived(self, path: Path, records: int, error: str = "") -> None:
+        where = path.relative_to(self.output_dir) if path.is_relative_to(self.output_dir) else path
+        self.warc = {"path": str(where), "records": records, "complete": not error, "error": error}
 
     def committed(self, path: Path, records: int, sha256: str) -> None:
         self.outputs.append(
@@ -162,13 +175,22 @@ class Ledger:
             "sites": sites,
             "health": {"ok": not problems, "problems": problems},
             "outputs": self.outputs,
+            "warc": self.warc,
             "urls": [{"key": key, **entry} for key, entry in sorted(self.urls.items())],
         }
 
     def spider_closed(self, spider, reason: str) -> None:
+        refused = self.crawler.stats.get_value("bersih/start_error")
+        if refused:  # nothing ran; its manifest could only overwrite an earlier run's
+            logger.info("No manifest: the run did not start (%s)", refused)
+            return
         manifest = self.manifest(reason)
         path = self.output_dir / f"{manifest['run_id']}.manifest.json"
-        write_atomically(path, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
+        try:
+            write_atomically(path, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
+        except OSError as exc:
+            logger.error("Could not write the manifest %s: %s", path, exc)
+            self.crawler.stats.set_value("bersih/manifest_failed", f"{path}: {exc}")
         for site, reasons in manifest["health"]["problems"].items():
             for reason in reasons:
                 logger.error("Health check failed for %s: %s", site, reason)

@@ -24,6 +24,14 @@ from crawler.rules import LineRule, compile_any, compiled
 SITES_DIR = files("crawler") / "sites"
 
 _TZ = re.compile(r"^([+-])(\d{2}):(\d{2})$")
+# A URL's scheme, its user information if any, and its host and port; scheme and host ignore case.
+_AUTHORITY = re.compile(r"^([a-z][a-z0-9+.-]*://)((?:[^/?#@]*@)?)([^/?#]*)", re.IGNORECASE)
+
+
+def fold_host(url: str) -> str:
+    """The URL with its scheme and host in lower case: hosts ignore case, article_url patterns do not."""
+    return _AUTHORITY.sub(lambda m: m[1].lower() + m[2] + m[3].lower(), url, count=1)
+
 
 # Field name -> (type, required). Nested tables are listed with a dot.
 _SCHEMA: dict[str, tuple[type, bool]] = {
@@ -175,7 +183,7 @@ class Profile:
 
     def is_article(self, url: str) -> bool:
         """True for the outlet's article pages, not its sections or tags."""
-        return self.article_url.search(url) is not None
+        return self.article_url.search(fold_host(url)) is not None
 
 
 def _check_types(data: dict, where: str) -> None:

@@ -36,14 +36,25 @@ class Capture:
 
 
 def _records(path: Path, on_problem) -> Iterator[tuple[int, Any]]:
-    """(offset, record) of a WARC file; a truncated or corrupt file is reported, and what came before kept."""
+    """(offset, record) of a WARC file; a damaged file is reported with how many records came before.
+
+    warcio reads any text as ARC lines; Bersih writes WARC only, so the first record of another
+    format ends the file as damage, and a file with no WARC record at all is reported as such.
+    """
+    read, problem = 0, ""
     try:
         with path.open("rb") as fh:
             iterator = ArchiveIterator(fh)
             for record in iterator:
+                if record.format != "warc":
+                    problem = f"no WARC record at offset {iterator.get_record_offset()}"
+                    break
                 yield iterator.get_record_offset(), record
+                read += 1
     except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
-        on_problem(path, f"{type(exc).__name__}: {exc}")
+        problem = f"{type(exc).__name__}: {exc}"
+    if problem or not read:
+        on_problem(path, problem or "empty", read)
 
 
 def survey(files: list[Path], on_problem) -> dict[str, list[Capture]]:
@@ -101,13 +112,20 @@ class ReprocessSpider(Spider):
     """Yields the archived articles as pages, for the usual pipelines; fetches nothing."""
 
     name = "reprocess"
-    custom_settings: ClassVar[dict] = {"WARC_ENABLED": False, "STATE_ENABLED": False, "ROBOTSTXT_OBEY": False}
+    # Damaged archives are reported by name and outcome, not judged by the crawl's health thresholds.
+    custom_settings: ClassVar[dict] = {"WARC_ENABLED": False, "STATE_ENABLED": False, "ROBOTSTXT_OBEY": False,
+                                       "HEALTH_MAX_ERROR_RATE": 1.0}  # fmt: skip
 
     def __init__(self, files: list[str], **kwargs: Any):
         super().__init__(**kwargs)
         self.files = [Path(f) for f in files]
 
-    def report(self, path: Path, problem: str) -> None:
+    def report(self, path: Path, problem: str, read: int = 1) -> None:
+        """A damaged WARC file; one with no readable record at all fails the command (exit 2)."""
+        if not read:
+            self.logger.error("WARC %s holds no readable record (%s)", path, problem)
+            self.crawler.stats.inc_value("bersih/reprocess/unreadable_warc")
+            return
         self.logger.error(
             "WARC %s is truncated or corrupt (%s); the records before the damage are used", path, problem
         )

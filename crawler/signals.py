@@ -9,6 +9,12 @@ article_scheduled = object()
 article_outcome = object()
 # Sent by the writer when an output file is complete under its final name: (path, records, sha256).
 output_committed = object()
+# Sent by the writer when records it had taken cannot be completed on disk: (urls, reason, detail).
+# Their outcome becomes "failed", whatever it was.
+records_failed = object()
 # Sent by the writer when the state commit failed and no output became final: (reason).
 # What the run counted as written is then failed.
 output_abandoned = object()
+# Sent by the WARC archive when it closes: (path, records, error). `error` is empty when the
+# archive is complete under `path`; otherwise it says why the archive stopped.
+archive_closed = object()

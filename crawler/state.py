@@ -82,6 +82,7 @@ class StateStore:
         self._lock = self._take_lock(directory / LOCK_NAME)
         self.is_new = not self.path.exists()
         self._db = self._open()
+        self._file_id = _identity(self.path)
 
     # --- opening ---------------------------------------------------------------
 
@@ -161,6 +162,7 @@ class StateStore:
         """Record written articles, their signatures and the output renames due, in one transaction."""
         now = _now()
         with self._transaction():
+            self._check_identity()
             for w in written:
                 self._db.execute(
                     """INSERT INTO articles (key, url, site, first_seen, last_seen, lastmod, published,
@@ -194,6 +196,22 @@ class StateStore:
             self._db.executemany(
                 "INSERT OR REPLACE INTO pending_renames VALUES (?, ?)", [(str(p), str(f)) for p, f in renames]
             )
+
+    def _check_identity(self) -> None:
+        """The file this run opened must still be the state: a deleted or replaced one takes no commit."""
+        try:
+            now = _identity(self.path)
+        except OSError:
+            now = None
+        if now != self._file_id:
+            raise StateError(
+                f"{self.path} was {'deleted' if now is None else 'replaced'} during the run, so this run's "
+                "records are not committed; the next run fetches them again (rebuild a lost state from the "
+                "output with `scrapy rebuildstate`)"
+            )
+
+    def release_claims(self, claims: list[tuple[str, str, str]]) -> None:
+        """Nothing to release: here a text belongs to an article only once it is committed."""
 
     def has_written(self, site: str) -> bool:
         """True when an earlier run wrote an article of this site."""
@@ -248,6 +266,12 @@ def skip_reason(known: Known | None, lastmod: str | None, now: datetime, window:
     return "written before, and older than the refetch window"
 
 
+def _identity(path: Path) -> tuple[int, int]:
+    """Which file a path is: (device, inode)."""
+    found = os.stat(path)
+    return found.st_dev, found.st_ino
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -261,24 +285,50 @@ def _parse(stamp: str | None) -> datetime | None:
 
 
 class RunState:
-    """One crawl's view of the state store: what it saw and what it will commit with its output.
+    """One crawl's view of the state store: what it saw, and what it commits once its records are on disk.
 
-    Crawls in one process (scrapy crawlall) share the store and its lock, each with its own
-    RunState.
+    The pipelines leave here, by record URL, the state each record would leave (StatePipeline)
+    and its signature (DedupPipeline); the writer commits those of the records that reached
+    the disk, and no others. Crawls in one process (scrapy crawlall) share the store and its
+    lock, each with its own RunState.
     """
 
     def __init__(self, store: StateStore):
         self.store = store
         self.lastmods: dict[str, str] = {}  # key -> sitemap or feed lastmod seen in this run
-        self.pending: list[Written] = []  # records passed on to the writer, committed with its files
-        self.pending_signatures: list[tuple[str, str, bytes]] = []  # (key, url, minhash) of those records
+        self.pending: dict[str, Written] = {}  # record URL -> its state, once written
+        self.pending_signatures: dict[str, tuple[str, str, bytes]] = {}  # record URL -> (key, url, minhash)
         self.seen_unchanged: list[tuple[str, str | None]] = []  # (key, lastmod) fetched and found unchanged
+        self.claims: dict[str, tuple[str, str]] = {}  # record URL -> (content_hash, key) it claimed
 
     def __getattr__(self, name: str):
-        return getattr(self.store, name)  # known(), skip_reason(), url_with_hash(), ...
+        return getattr(self.store, name)  # known(), skip_reason(), has_written(), ...
 
-    def commit(self, renames: list[tuple[Path, Path]], run_id: str) -> None:
-        self.store.commit(self.pending, renames, run_id, self.pending_signatures, self.seen_unchanged)
+    def url_with_hash(self, content_hash: str, other_than: str, url: str | None = None) -> str | None:
+        """The store's answer; a text claimed for `url` is remembered, to be let go unless written."""
+        owner = self.store.url_with_hash(content_hash, other_than, url)
+        if url and owner is None:
+            self.claims[url] = (content_hash, other_than)
+        return owner
+
+    def commit(self, durable: set[str], renames: list[tuple[Path, Path]], run_id: str) -> None:
+        """Commit the records whose URLs are in `durable` (on disk), their signatures and the renames."""
+        written = [w for url, w in self.pending.items() if url in durable]
+        signatures = [s for url, s in self.pending_signatures.items() if url in durable]
+        try:
+            self.store.commit(written, renames, run_id, signatures, self.seen_unchanged)
+        except Exception:
+            self._let_go(set())
+            raise
+        self._let_go(durable)
+
+    def _let_go(self, kept: set[str]) -> None:
+        """Release the texts claimed by records not committed, so that another URL may write them."""
+        released = [(h, key, url) for url, (h, key) in self.claims.items() if url not in kept]
+        try:
+            self.store.release_claims(released)
+        except Exception as exc:  # the store is gone; the claims go with it, or wait for the next run
+            logger.warning("Could not release %d texts claimed and not written: %s", len(released), exc)
 
     def close(self) -> None:
         _release(self.store)

@@ -15,6 +15,8 @@ from scrapy.http import Request, Response
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crawler import faults
+from crawler import signals as bersih_signals
 from crawler.run import run_id
 
 logger = logging.getLogger(__name__)
@@ -27,18 +29,28 @@ SITE_HEADER = "WARC-Bersih-Site"
 _DROPPED_HEADERS = {b"content-encoding", b"transfer-encoding", b"content-length"}
 
 
+def warc_directory(settings) -> Path:
+    """WARC_DIR, or OUTPUT_DIR/warc."""
+    return Path(settings.get("WARC_DIR") or Path(settings.get("OUTPUT_DIR")) / "warc")
+
+
 class WarcArchive:
-    """Writes WARC_DIR/<run-id>.warc.gz (default OUTPUT_DIR/warc), atomically at the end of the run."""
+    """Writes WARC_DIR/<run-id>.warc.gz (default OUTPUT_DIR/warc), atomically at the end of the run.
+
+    A folder that cannot be written stops the run at start (crawler/preflight.py). Should the
+    archive fail later (a full disk), it stops with one error line, the crawl goes on, and the
+    manifest says the archive is incomplete.
+    """
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
-        settings = crawler.settings
-        self.directory = Path(settings.get("WARC_DIR") or Path(settings.get("OUTPUT_DIR")) / "warc")
+        self.directory = warc_directory(crawler.settings)
         self.final: Path | None = None
         self.partial: Path | None = None
         self._file = None
         self._writer: WARCWriter | None = None
         self.records = 0
+        self.error = ""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcArchive:
@@ -58,7 +70,22 @@ class WarcArchive:
             self._writer = WARCWriter(self._file, gzip=True)
         return self._writer
 
+    def _fail(self, error: OSError) -> None:
+        """Stop archiving: one line in the log, a stat, and the manifest's word for it."""
+        self.error = f"{type(error).__name__}: {error}"
+        logger.error("Could not archive to %s (%s); archiving stops, the crawl goes on", self.directory,
+                     error)  # fmt: skip
+        self.crawler.stats.set_value("bersih/warc/failed", self.error)
+
     def response_received(self, response: Response, request: Request, spider) -> None:
+        if self.error:
+            return
+        try:
+            self._archive(response, request, spider)
+        except OSError as exc:
+            self._fail(exc)
+
+    def _archive(self, response: Response, request: Request, spider) -> None:
         writer = self._open()
         headers = [
             (name.decode("latin-1"), value.decode("latin-1"))
@@ -83,14 +110,32 @@ class WarcArchive:
             http_headers=StatusAndHeaders(f"{response.status} {phrase}", headers, protocol="HTTP/1.1"),
             warc_headers_dict=extra,
         )
+        fault = faults.disk_full("warc")
+        if fault:
+            raise fault
         writer.write_record(record)
         self.records += 1
 
     def spider_closed(self, spider, reason: str) -> None:
-        if self._file is None:
-            return
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        os.replace(self.partial, self.final)
-        logger.info("Archived %d responses to %s", self.records, self.final)
+        if self._file is not None:
+            self._finish()
+        elif not self.error:
+            return  # nothing fetched, nothing archived
+        where = (self.partial if self.error else self.final) or self.directory
+        self.crawler.signals.send_catch_log(
+            bersih_signals.archive_closed, path=where, records=self.records, error=self.error
+        )
+
+    def _finish(self) -> None:
+        """Flush to disk and rename; an archive that failed keeps its temporary name."""
+        try:
+            if not self.error:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            self._file.close()
+            if not self.error:
+                os.replace(self.partial, self.final)
+                logger.info("Archived %d responses to %s", self.records, self.final)
+        except OSError as exc:
+            if not self.error:
+                self._fail(exc)

@@ -71,6 +71,8 @@ class DedupPipeline:
     Exact copies by content_hash; near copies (syndicated or regional versions) by MinHash LSH
     over word shingles at NEAR_DUP_THRESHOLD Jaccard similarity, against this run (every site
     of a crawlall) and the articles written within NEAR_DUP_WINDOW, kept in the state store.
+    Only records passed on are remembered, and the state keeps a signature only once its record
+    is on disk: a dropped copy never stands in for the article it copied.
     """
 
     def __init__(self, crawler: Crawler):
@@ -96,24 +98,26 @@ class DedupPipeline:
     def process_item(self, item):
         if not isinstance(item, dict):
             return item
-        key = url_key(item["url"])
-        original = self.first_url.setdefault(item["content_hash"], item["url"])
-        if original == item["url"] and self.store is not None:
+        key, url = url_key(item["url"]), item["url"]
+        original = self.first_url.get(item["content_hash"], url)
+        if original == url and self.store is not None:
             # written by an earlier run under another URL?
-            original = (
-                self.store.url_with_hash(item["content_hash"], other_than=key, url=item["url"]) or original
-            )
-        if original != item["url"]:
+            original = self.store.url_with_hash(item["content_hash"], other_than=key, url=url) or original
+        if original != url:
             return self._duplicate(item, "exact-duplicate", original)
+        minhash = None
         if self.near is not None:
             minhash = signature(item["text"])
-            self._learn_earlier_signatures(key, item["url"], minhash)
+            self._learn_earlier_signatures(key, url, minhash)
             near = self.near.original_of(key, minhash)
-            self.near.add(key, item["url"], minhash)
-            if self.store is not None:
-                self.store.pending_signatures.append((key, item["url"], to_bytes(minhash)))
             if near:
-                return self._duplicate(item, "near-duplicate", near)
+                item = self._duplicate(item, "near-duplicate", near)  # raises, unless marking
+        # Passed on: only now is the text this run's, and its signature the state's once written.
+        self.first_url.setdefault(item["content_hash"], url)
+        if minhash is not None:
+            self.near.add(key, url, minhash)
+            if self.store is not None:
+                self.store.pending_signatures[url] = (key, url, to_bytes(minhash))
         return item
 
     def _learn_earlier_signatures(self, key: str, url: str, minhash) -> None:

@@ -1,92 +1,31 @@
-"""Write records as JSON Lines, atomically: a reader never sees a half-written file."""
+"""Write records as JSON Lines, atomically; the state commits only the records that reached the disk."""
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import json
 import logging
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-import zstandard
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler import signals as bersih_signals
 from crawler.run import run_id, safe_name
 from crawler.state import state_for
+from pipelines.errors import Rejected
+from pipelines.outfile import SUFFIXES, AtomicJsonLines, sync_directory
 
 logger = logging.getLogger(__name__)
 
-SUFFIXES = {None: ".jsonl", "gzip": ".jsonl.gz", "zstd": ".jsonl.zst"}
 PARTITIONS = ("crawl-date", "published-date", "site")
+__all__ = ["PARTITIONS", "SUFFIXES", "AtomicJsonLines", "JsonLinesPipeline", "WriteFailed"]
 
 
-class _HashingFile:
-    """The raw output file, hashing the bytes as they reach the disk (the manifest's sha256)."""
+class WriteFailed(Rejected):
+    """A record the disk did not take; the manifest counts it as "failed" (write-error)."""
 
-    def __init__(self, path: Path):
-        self.raw = path.open("wb")
-        self.sha256 = hashlib.sha256()
-
-    def write(self, data: bytes) -> int:
-        self.sha256.update(data)
-        return self.raw.write(data)
-
-    def flush(self) -> None:
-        self.raw.flush()
-
-
-class AtomicJsonLines:
-    """One output file: written as .<name>.part, renamed to <name> when closed cleanly."""
-
-    def __init__(self, final: Path, compression: str | None = None):
-        self.final = final
-        self.partial = final.with_name(f".{final.name}.part")
-        self.records = 0
-        final.parent.mkdir(parents=True, exist_ok=True)
-        self._file = _HashingFile(self.partial)
-        if compression == "gzip":
-            self._stream = gzip.GzipFile(fileobj=self._file, mode="wb", mtime=0)
-        elif compression == "zstd":
-            self._stream = zstandard.ZstdCompressor().stream_writer(self._file, closefd=False)
-        else:
-            self._stream = self._file
-
-    @property
-    def sha256(self):
-        return self._file.sha256
-
-    def write(self, record: dict) -> None:
-        self._stream.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
-        if self._stream is self._file:
-            self._file.flush()  # uncompressed: the partial file shows progress
-        self.records += 1
-
-    def prepare(self) -> None:
-        """Flush the complete content to disk, still under the temporary name."""
-        if self._stream is not self._file:
-            self._stream.close()  # ends the gzip member or zstd frame
-        self._file.flush()
-        os.fsync(self._file.raw.fileno())
-        self._file.raw.close()
-
-    def commit(self) -> None:
-        """Flush to disk, then rename: the final name appears only with complete content."""
-        self.prepare()
-        os.replace(self.partial, self.final)
-        sync_directory(self.final.parent)
-
-
-def sync_directory(directory: Path) -> None:
-    """Make a rename in this folder durable."""
-    handle = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
+    outcome = "failed"
+    level = "ERROR"
 
 
 class JsonLinesPipeline:
@@ -95,6 +34,10 @@ class JsonLinesPipeline:
     The partition is the run's UTC start date (OUTPUT_PARTITION = "crawl-date"), the article's
     publication date in the outlet's time ("published-date"), or none ("site"). With
     OUTPUT_MAX_RECORDS, a partition's file is continued in -0002, -0003, ...
+
+    A record the disk refuses is failed (write-error) and the run goes on. When the run closes,
+    each file is flushed to disk and read back; the state then commits exactly the records of
+    the files that are whole on disk, with their renames.
     """
 
     def __init__(self, crawler: Crawler):
@@ -113,7 +56,8 @@ class JsonLinesPipeline:
         self.run_id = ""
         self.started = datetime.now(UTC)
         self.open: dict[tuple[str, str], AtomicJsonLines] = {}
-        self.files: list[AtomicJsonLines] = []
+        self.files: list[AtomicJsonLines] = []  # the files still whole, in the order opened
+        self.numbers: dict[tuple[str, str], int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesPipeline:
@@ -134,7 +78,7 @@ class JsonLinesPipeline:
         place = (safe_name(record["site"]), self.partition_of(record))
         current = self.open.get(place)
         if current is None or (self.max_records and current.records >= self.max_records):
-            number = sum(1 for f in self.files if f.final.parent == self.output_dir.joinpath(*place)) + 1
+            number = self.numbers[place] = self.numbers.get(place, 0) + 1
             name = self.run_id + (f"-{number:04d}" if number > 1 else "") + SUFFIXES[self.compression]
             current = AtomicJsonLines(self.output_dir.joinpath(*place, name), self.compression)
             self.open[place] = current
@@ -144,39 +88,92 @@ class JsonLinesPipeline:
     def process_item(self, item):
         if not isinstance(item, dict):
             return item
-        self._file_for(item).write(item)
+        output = None
+        try:
+            output = self._file_for(item)
+            output.write(item)
+        except OSError as exc:
+            if output is not None and output.broken:
+                self._give_up(output, exc)
+            self._count_failed(1)
+            raise WriteFailed("write-error", item["url"], str(exc)) from exc
         self.crawler.stats.inc_value("bersih/written")
         return item
 
+    def _give_up(self, output: AtomicJsonLines, error: OSError | None = None) -> None:
+        """A file that cannot be completed: its records are failed, and the next ones go to a new file."""
+        output.abandon()
+        self.files.remove(output)
+        self.open = {place: f for place, f in self.open.items() if f is not output}
+        if output.urls:
+            logger.error("Could not write %s (%s): its %d records are failed and fetched again next run",
+                         output.partial, error, output.records)  # fmt: skip
+            self._count_failed(output.records)
+            self.crawler.signals.send_catch_log(
+                bersih_signals.records_failed, urls=list(output.urls), reason="write-error", detail=str(error)
+            )
+
+    def _count_failed(self, records: int) -> None:
+        for key in ("bersih/failed", "bersih/failed/write-error", "bersih/not_written"):
+            self.crawler.stats.inc_value(key, records)
+
     def close_spider(self) -> None:
+        for output in list(self.files):
+            if not output.records:  # every write to it failed: no empty file is left behind
+                self._give_up(output)
+                continue
+            try:
+                output.prepare()
+            except OSError as exc:
+                self._give_up(output, exc)
         store = state_for(self.crawler)
         if store is None:
-            for output in self.files:
-                output.commit()
+            self._rename(self.files)
         else:
-            # The state's transaction is the commit point: it records the articles and the
-            # renames due; the renames follow, and a run killed in between finishes them next time.
-            for output in self.files:
-                output.prepare()
             try:
-                store.commit([(o.partial, o.final) for o in self.files], self.run_id)
-            except Exception as exc:  # the state is gone (Redis lost, disk full): nothing is final
-                logger.error(
-                    "Could not commit the state (%s): this run's %d records stay in partial files and are "
-                    "not written; the next run fetches them again", exc, sum(o.records for o in self.files),
-                )  # fmt: skip
-                self.crawler.signals.send_catch_log(bersih_signals.output_abandoned, reason=str(exc))
+                # The state's transaction is the commit point: it records the records on disk and the
+                # renames due; the renames follow, and a run killed in between has them finished next.
+                durable = {url for output in self.files for url in output.urls}
+                store.commit(durable, [(o.partial, o.final) for o in self.files], self.run_id)
+            except Exception as exc:  # the state is gone (deleted, Redis lost, disk full): nothing is final
+                self._abandon_run(exc)
                 return
-            store.finish_renames()
-            for directory in {o.final.parent for o in self.files}:
-                sync_directory(directory)
+            self._finish_renames(store)
         for output in self.files:
             logger.info("Wrote %d records to %s", output.records, output.final)
             self.crawler.signals.send_catch_log(
                 bersih_signals.output_committed,
                 path=output.final,
                 records=output.records,
-                sha256=output.sha256.hexdigest(),
+                sha256=output.sha256,
             )
+        self.crawler.stats.set_value("bersih/written", sum(o.records for o in self.files))
         if not self.files:
             logger.info("Run %s wrote no records", self.run_id)
+
+    def _rename(self, outputs: list[AtomicJsonLines]) -> None:
+        """Without a state, each file is final once renamed; one that cannot be is failed."""
+        for output in list(outputs):
+            try:
+                output.rename()
+            except OSError as exc:
+                self._give_up(output, exc)
+
+    def _abandon_run(self, error: Exception) -> None:
+        records = sum(o.records for o in self.files)
+        logger.error("Could not commit the state (%s): this run's %d records stay in partial files and are "
+                     "not written; the next run fetches them again", error, records)  # fmt: skip
+        self.crawler.stats.inc_value("bersih/not_written", records)
+        self.crawler.stats.set_value("bersih/commit_failed", str(error))
+        self.crawler.stats.set_value("bersih/written", 0)
+        self.crawler.signals.send_catch_log(bersih_signals.output_abandoned, reason=str(error))
+
+    def _finish_renames(self, store) -> None:
+        """Committed: a rename that fails now is left to the next run, which finishes it."""
+        try:
+            store.finish_renames()
+            for directory in {o.final.parent for o in self.files}:
+                sync_directory(directory)
+        except Exception as exc:  # the records are committed: not failed, only not renamed yet
+            logger.error("Committed, but could not rename the output (%s); the next run finishes it", exc)
+            self.crawler.stats.set_value("bersih/rename_failed", str(exc))

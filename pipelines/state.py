@@ -18,7 +18,7 @@ class Unchanged(Rejected):
 
 
 class StatePipeline:
-    """Compare each record with the state store; queue what is written for the writer to commit."""
+    """Compare each record with the state store; leave the state it will leave, for the writer to commit."""
 
     def __init__(self, crawler: Crawler, store: RunState):
         self.crawler = crawler
@@ -43,16 +43,14 @@ class StatePipeline:
         revision = known.revision + 1 if known and known.content_hash else 1
         if revision > 1:
             item = {**item, "revision": revision, "previous_content_hash": known.content_hash}
-        self.store.pending.append(
-            Written(
-                key=key,
-                url=item["url"],
-                site=item["site"],
-                content_hash=item["content_hash"],
-                revision=revision,
-                published=item.get("published"),
-                lastmod=self.store.lastmods.get(key),
-            )
+        self.store.pending[item["url"]] = Written(
+            key=key,
+            url=item["url"],
+            site=item["site"],
+            content_hash=item["content_hash"],
+            revision=revision,
+            published=item.get("published"),
+            lastmod=self.store.lastmods.get(key),
         )
         return item
 

@@ -17,6 +17,12 @@ DOWNLOADER_MIDDLEWARES = {
     # before RetryMiddleware (550) sees the response: 429/503 with Retry-After wait as asked
     "crawler.retryafter.RetryAfterMiddleware": 560,
 }
+# URLs over URLLENGTH_LIMIT (Scrapy's 2083) are not requested; an article's is rejected as
+# "url-too-long" rather than dropped without an outcome as Scrapy's own middleware does.
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "crawler.urllength.AccountedUrlLengthMiddleware": 800,
+}
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -43,7 +49,14 @@ RETRY_AFTER_MAX = 120
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 
-EXTENSIONS = {"crawler.summary.RunSummary": 0, "crawler.ledger.Ledger": 0, "crawler.warc.WarcArchive": 0}
+# Preflight closes a run that cannot start before it fetches anything. The Ledger comes after the
+# WARC archive, so that its manifest says whether the archive is complete.
+EXTENSIONS = {
+    "crawler.preflight.Preflight": 0,
+    "crawler.summary.RunSummary": 0,
+    "crawler.warc.WarcArchive": 0,
+    "crawler.ledger.Ledger": 10,
+}
 LOG_FORMATTER = "crawler.logformatter.BersihLogFormatter"
 
 # --- Cleaning and output -----------------------------------------------------

@@ -192,6 +192,8 @@ def test_a_worker_that_loses_redis_stops_cleanly_and_accounts_for_its_work(redis
         server.shutdown()
     assert f"Lost Redis at {redis_url}" in log
     assert "'finish_reason': 'redis-lost'" in log
+    assert job.returncode == 2, log[-3000:]  # a dependency lost: not success
+    assert "Error: kompas lost Redis mid-run" in log
     manifest = json.loads(next(out.glob("*.manifest.json")).read_text())
     counts = manifest["counts"]
     assert counts["scheduled"] >= 1
@@ -224,3 +226,27 @@ def test_workers_of_two_outlets_agree_on_which_near_copy_came_first(redis_url, t
     runs = [json.loads(p.read_text()) for site in jobs for p in (tmp_path / site).glob("*.manifest.json")]
     assert_one_written(runs, copy)
     assert len(written_urls(tmp_path / "kompas", tmp_path / "detik")) == 5  # the sample's five, once
+
+
+def test_a_worker_whose_records_fail_to_write_claims_no_text_and_gives_its_work_back(
+    redis_url, sample, tmp_path, monkeypatch
+):
+    server = ReplayServer(sample).start_in_thread()
+    try:
+        assert seed(redis_url).returncode == 0
+        monkeypatch.setenv("BERSIH_FAULT", "jsonl:1-")  # a disk that takes no record at all
+        job = worker(redis_url, server.url, tmp_path / "full")
+        log = job.communicate(timeout=240)[1]
+        assert job.returncode == 4, log[-3000:]
+        shared = redis.Redis.from_url(redis_url)
+        assert list(shared.scan_iter(match="bersih:state:texts:*")) == []  # no claim left behind
+        assert shared.hlen("bersih:state:articles") == 0 and shared.hlen("bersih:state:signatures") == 0
+        monkeypatch.delenv("BERSIH_FAULT")
+        assert seed(redis_url).returncode == 0
+        again = worker(redis_url, server.url, tmp_path / "again")
+        log = again.communicate(timeout=240)[1]
+    finally:
+        server.shutdown()
+    assert again.returncode == 0, log[-3000:]
+    urls = written_urls(tmp_path / "full", tmp_path / "again")
+    assert len(urls) == len(set(urls)) == ARTICLES  # all of them, once, by the second worker

@@ -68,3 +68,16 @@ def test_reprocess_without_files_says_what_to_give(tmp_path):
     assert "give one or more WARC files" in result.stderr
     result = run_scrapy("reprocess", str(tmp_path / "nope.warc.gz"))
     assert "no such file" in result.stderr
+
+
+def test_a_warc_with_no_readable_record_fails_the_command_and_the_others_are_still_used(tmp_path):
+    warc = archived_crawl(tmp_path / "out")
+    junk = tmp_path / "junk.warc.gz"
+    junk.write_bytes(b"not an archive at all\n" * 100)
+    again = tmp_path / "again"
+    result = run_scrapy("reprocess", "-s", f"OUTPUT_DIR={again}", str(warc), str(junk))
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert f"WARC {junk} holds no readable record" in result.stderr
+    assert "Error: 1 WARC files hold no readable record" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(records(outputs(again)[0])) == 5  # the good archive is rebuilt all the same

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +22,11 @@ def crawl(replay: Path, out: Path, state: Path, *settings: str):
 
 def manifests(out: Path) -> list[dict]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(out.glob("*.manifest.json"))]
+
+
+def latest(out: Path) -> dict:
+    """The manifest of the run that started last."""
+    return max(manifests(out), key=lambda m: m["started_at"] + m["run_id"])
 
 
 def own_sample(tmp_path: Path) -> Path:
@@ -64,12 +70,8 @@ def test_second_run_writes_nothing_and_counts_every_article_as_skipped(tmp_path)
         assert counts["scheduled"] == sum(counts[o] for o in OUTCOMES)
 
 
-def test_a_changed_article_is_written_again_as_a_new_revision(tmp_path):
-    replay, out, state = own_sample(tmp_path), tmp_path / "out", tmp_path / "state"
-    assert crawl(replay, out, state).returncode == 0
-    (first_file,) = outputs(out)[0]
-    before = {r["url"]: r for r in records([first_file])}
-    # The outlet updates kompas_3 and its sitemap lastmod.
+def correct_kompas_3(replay: Path) -> None:
+    """The outlet updates kompas_3 (one sentence more) and its sitemap lastmod."""
     page = replay / "kompas_3.html"
     gold = json.loads((ROOT / "corpus" / "gold" / "kompas_3.json").read_text(encoding="utf-8"))
     sentence = gold["with"][1].encode("utf-8")
@@ -79,6 +81,14 @@ def test_a_changed_article_is_written_again_as_a_new_revision(tmp_path):
     )
     sitemap = replay / "sitemap-news.xml"
     sitemap.write_text(sitemap.read_text().replace("2016-02-16T14:38:23+07:00", "2016-02-17T08:00:00+07:00"))
+
+
+def test_a_changed_article_is_written_again_as_a_new_revision(tmp_path):
+    replay, out, state = own_sample(tmp_path), tmp_path / "out", tmp_path / "state"
+    assert crawl(replay, out, state).returncode == 0
+    (first_file,) = outputs(out)[0]
+    before = {r["url"]: r for r in records([first_file])}
+    correct_kompas_3(replay)
     result = crawl(replay, out, state)
     assert result.returncode == 0, result.stderr[-3000:]
     new_files = [f for f in outputs(out)[0] if f != first_file]
@@ -250,3 +260,26 @@ def test_near_duplicates_can_be_marked_instead_of_dropped(tmp_path):
         copy,
         next(r["url"] for r in written if "Menteri.Yuddy" in r["url"]),
     }
+
+
+def test_a_corrected_article_is_not_dropped_as_a_near_copy_of_its_own_dropped_copy(tmp_path):
+    replay, out, state = own_sample(tmp_path), tmp_path / "out", tmp_path / "state"
+    assert crawl(replay, out, state).returncode == 0
+    copy = add_regional_copy(replay)
+    assert crawl(replay, out, state).returncode == 0
+    entry = next(e for e in latest(out)["urls"] if e["url"] == copy)
+    assert (entry["outcome"], entry["reason"]) == ("duplicate", "near-duplicate")
+    # The dropped copy left nothing behind: the state keeps the signatures of written records only.
+    with sqlite3.connect(state / "bersih.sqlite3") as db:
+        signed = {url for (url,) in db.execute("SELECT url FROM signatures")}
+        written = {url for (url,) in db.execute("SELECT url FROM articles WHERE content_hash IS NOT NULL")}
+    assert copy not in signed and signed == written
+    correct_kompas_3(replay)
+    result = crawl(replay, out, state)
+    assert result.returncode == 0, result.stderr[-3000:]
+    urls = {e["url"]: e for e in latest(out)["urls"]}
+    original = next(u for u in urls if "Menteri.Yuddy" in u)
+    assert urls[original]["outcome"] == "written", urls[original]  # the correction, not a "copy" of the copy
+    (revised,) = [r for r in records(outputs(out)[0]) if r["url"] == original and r.get("revision") == 2]
+    assert "pekan depan" in revised["text"]
+    assert urls[copy]["outcome"] == "duplicate"  # and the copy is still the copy

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
 from pathlib import Path
 
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 
-from crawler.health import exit_status
-from crawler.profiles import all_profiles
+from crawler.exitcodes import CONFIG, OK, PRECEDENCE, exit_status
+from crawler.profiles import all_profiles, broken_profiles
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseRunSpiderCommand):
@@ -27,7 +31,9 @@ class Command(BaseRunSpiderCommand):
             "Crawl every site profile (or those named with --sites) at once, in one process, each with "
             "its own run id, output and manifest, and one shared state store. Spider arguments (-a since=6h) "
             "go to every site. With -s JOBDIR=DIR each site keeps its own job directory, DIR/<site>. "
-            "Exits 3 when any site fails its health thresholds, with the reasons on stderr."
+            "Exits 3 when any site fails its health thresholds, with the reasons on stderr. A profile that "
+            "cannot be loaded is an error: the other sites are crawled, the broken one is named on stderr "
+            "with its file and problem, and the exit status is 2."
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
@@ -40,19 +46,34 @@ class Command(BaseRunSpiderCommand):
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        profiles = all_profiles()
-        names = [n.strip() for n in opts.sites.split(",")] if opts.sites else sorted(profiles)
-        unknown = [n for n in names if n not in profiles]
+        profiles, broken = all_profiles(), broken_profiles()
+        names = [n.strip() for n in opts.sites.split(",")] if opts.sites else sorted({*profiles, *broken})
+        unknown = [n for n in names if n not in profiles and n not in broken]
         if unknown:
             raise UsageError(f"no profile named {', '.join(unknown)}; scrapy list -v shows them")
-        if opts.verified:
-            names = [n for n in names if profiles[n].verified]
+        # A broken profile chosen (by name, or as one of all) is an error, also under --verified:
+        # whether it is verified is in the file that cannot be read. The other sites still run.
+        errors = [refusal(name, broken[name]) for name in names if name in broken]
+        for line in errors:
+            logger.error("%s", line)  # in the log file; stderr has it at the end, with the other errors
+        names = [n for n in names if n in profiles and (profiles[n].verified or not opts.verified)]
         crawlers = [self._create_crawler(name) for name in names]
         for crawler in crawlers:
             own_job_dir(crawler)
             self.crawler_process.crawl(crawler, **opts.spargs)
-        self.crawler_process.start()
-        self.exitcode = exit_status(self.crawler_process, crawlers)
+        if crawlers:
+            self.crawler_process.start()
+        status = exit_status(self.crawler_process, crawlers) if crawlers else OK
+        for line in errors:
+            print(f"Error: {line}", file=sys.stderr)
+        if errors:
+            status = next(code for code in PRECEDENCE if code in {status, CONFIG})
+        self.exitcode = status
+
+
+def refusal(name: str, error: str) -> str:
+    """One line for a profile that cannot be loaded: an operator must hear of a site left out."""
+    return f"the {name} profile cannot be loaded, so {name} is not crawled: {' '.join(error.split())}"
 
 
 def own_job_dir(crawler: Crawler) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import zstandard
@@ -14,19 +15,65 @@ from scrapy.exceptions import UsageError
 from tqdm import tqdm
 
 from crawler.canonical import url_key
+from crawler.exitcodes import CONFIG
 from crawler.neardup import signature, to_bytes
 from crawler.state import StateStore, Written
 from crawler.timespec import parse_duration
 
+FIELDS = ("url", "site", "content_hash", "text")  # what the state is rebuilt from
 
-def read_lines(path: Path):
-    """The lines of a .jsonl, .jsonl.gz or .jsonl.zst file."""
+
+def unpacked(path: Path) -> tuple[bytes, str]:
+    """An output file's bytes as far as they read, and what stopped them: a cut file gives its start."""
     raw = path.read_bytes()
-    if path.name.endswith(".gz"):
-        raw = gzip.decompress(raw)
-    elif path.name.endswith(".zst"):
-        raw = zstandard.ZstdDecompressor().decompressobj().decompress(raw)
-    return raw.decode("utf-8").splitlines()
+    if not path.name.endswith((".gz", ".zst")):
+        return raw, ""
+    gz = path.name.endswith(".gz")
+    kind, error = ("gzip", zlib.error) if gz else ("zstd", zstandard.ZstdError)
+    out: list[bytes] = []
+    while raw:  # one member or frame after another, as the writer may append them
+        unpacker = (
+            zlib.decompressobj(zlib.MAX_WBITS | 16) if gz else zstandard.ZstdDecompressor().decompressobj()
+        )
+        try:
+            out.append(unpacker.decompress(raw))
+        except error as exc:
+            return b"".join(out), f"not readable as {kind}: {exc}"
+        if not unpacker.eof:
+            return b"".join(out), f"the {kind} stream is cut short"
+        raw = unpacker.unused_data
+    return b"".join(out), ""
+
+
+def read_records(path: Path) -> Iterator[tuple[int, dict | None, str]]:
+    """(line, record, "") per whole record, (line, None, problem) per damaged one: named, the rest read."""
+    data, stopped = unpacked(path)
+    lines = data.split(b"\n")
+    cut = lines[-1] != b""  # the file ends inside its last line
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        last = number == len(lines)
+        try:
+            record = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            if last and cut:
+                yield (
+                    number,
+                    None,
+                    "cut short: the file ends inside this record" + (f" ({stopped})" * bool(stopped)),
+                )
+                stopped = ""
+            else:
+                yield number, None, f"not a JSON record ({exc})"
+            continue
+        missing = [f for f in FIELDS if not isinstance(record, dict) or f not in record]
+        if missing:
+            yield number, None, f"not a Bersih record (no {missing[0]!r})"
+            continue
+        yield number, record, ""
+    if stopped:
+        yield len(lines), None, f"{stopped}; read up to here"
 
 
 class Command(ScrapyCommand):
@@ -45,7 +92,10 @@ class Command(ScrapyCommand):
             "Read every JSON Lines file under OUTPUT_DIR (default: the OUTPUT_DIR setting), oldest run "
             "first, "
             "and record each article's latest text in a new state store at STATE_DIR, so that the next run "
-            "writes only what is new. STATE_DIR must not hold a state already: move the old one aside."
+            "writes only what is new. STATE_DIR must not hold a state already: move the old one aside. "
+            "A line that is not a whole record (a file cut short) is named on stderr with its file and "
+            "line number and left out; the rest is read, and the next run fetches what it held again, "
+            "so the exit status stays 0. A file with no readable record at all exits 2."
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -61,18 +111,36 @@ class Command(ScrapyCommand):
             raise UsageError(f"no JSON Lines files under {output_dir}")
         latest: dict[str, Written] = {}
         signatures: dict[str, tuple[str, str, bytes]] = {}
+        damaged, unreadable = 0, []
         for path in tqdm(files, desc="rebuildstate", unit="file", file=sys.stderr, disable=None):
-            for line in read_lines(path):
-                record = json.loads(line)
+            found = bad = 0
+            for number, record, problem in read_records(path):
+                if record is None:
+                    bad += 1
+                    tqdm.write(f"{path}: line {number}: {problem}; left out", file=sys.stderr)
+                    continue
+                found += 1
                 key = url_key(record["url"])
                 latest[key] = Written(
                     key, record["url"], record["site"], record["content_hash"],
                     record.get("revision", 1), record.get("published"), None,
                 )  # fmt: skip
                 signatures[key] = (key, record["url"], to_bytes(signature(record["text"])))
+            damaged += bad
+            if bad and not found:
+                unreadable.append(path)
         store = StateStore(state_dir, parse_duration(self.settings.get("STATE_REFETCH_WINDOW")))
         try:
             store.commit(list(latest.values()), [], "rebuildstate", list(signatures.values()))
         finally:
             store.close()
         print(f"Rebuilt {store.path}: {len(latest)} articles from {len(files)} files under {output_dir}")
+        if damaged:
+            print(
+                f"{damaged} damaged {'line' if damaged == 1 else 'lines'} left out (named above): "
+                "the next run fetches their articles again",
+                file=sys.stderr,
+            )
+        if unreadable:
+            print(f"Error: no readable record in {', '.join(map(str, unreadable))}", file=sys.stderr)
+            self.exitcode = CONFIG

@@ -8,6 +8,7 @@ from pathlib import Path
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
+from crawler.exitcodes import exit_status
 from crawler.reprocess import ReprocessSpider
 
 
@@ -26,7 +27,8 @@ class Command(BaseRunSpiderCommand):
             "capture of each, clean it with the current rules and write JSON Lines and a manifest as a "
             "crawl does (-s OUTPUT_DIR=… to write elsewhere). Nothing is fetched. The state store is "
             "left alone, so the result is a full corpus, not only what changed. A truncated WARC file "
-            "is reported and the records before the damage are used."
+            "is reported and the records before the damage are used; a file with no readable record at "
+            "all exits 2. Exit codes as for crawl."
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -36,7 +38,7 @@ class Command(BaseRunSpiderCommand):
         if missing:
             raise UsageError(f"no such file: {', '.join(missing)}")
         assert self.crawler_process
-        self.crawler_process.crawl(self._create_crawler(ReprocessSpider), files=args)
+        crawler = self._create_crawler(ReprocessSpider)
+        self.crawler_process.crawl(crawler, files=args)
         self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
+        self.exitcode = exit_status(self.crawler_process, [crawler])

@@ -10,6 +10,7 @@ from scrapy.exceptions import UsageError
 
 from crawler.distributed.connection import DistributedError, record_versions, redis_from_settings
 from crawler.distributed.frontier import LeasingQueue
+from crawler.exitcodes import CONFIG
 from crawler.profiles import all_profiles
 
 
@@ -47,7 +48,7 @@ class Command(ScrapyCommand):
             server = redis_from_settings(self.settings)
         except DistributedError as exc:
             print(f"Error: {exc}")
-            self.exitcode = 2
+            self.exitcode = CONFIG
             return
         for site in args:
             count, key = asyncio.run(self._seed(site, server, spargs))

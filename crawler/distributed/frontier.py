@@ -200,8 +200,14 @@ class LeasingScheduler(Scheduler):
     # --- leases --------------------------------------------------------------------
 
     def _spider_closed(self, spider, reason: str) -> None:
-        """The output, state and manifest are committed (the Ledger wrote before this): let go."""
-        if self.held and not self.lost:
+        """The output, state and manifest are committed (the Ledger wrote before this): let go.
+
+        Leases of work whose commit failed are kept: they run out, and the work is done again.
+        """
+        if self.crawler.stats.get_value("bersih/commit_failed"):
+            logger.warning("The commit failed: the %d leases of this worker run out and are done again",
+                           len(self.held))  # fmt: skip
+        elif self.held and not self.lost:
             self._guard(lambda: self.queue.release(*self.held), None)
             if not self.lost:
                 logger.info("Gave back the leases of the %d requests this worker finished", len(self.held))

@@ -21,6 +21,13 @@ from crawler.run import process_alive
 from crawler.state import Known, Written, _now, skip_reason
 
 PREFIX = "bersih:state"
+# Atomically: drop a text's claim if it is still this article's and the article was not written with it.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local known = redis.call('HGET', KEYS[2], ARGV[2])
+if known and cjson.decode(known)['content_hash'] == ARGV[3] then return 0 end
+return redis.call('DEL', KEYS[1])
+"""
 
 
 class RedisStateStore:
@@ -51,6 +58,13 @@ class RedisStateStore:
             return None
         owner_key, owner_url = json.loads(owner)
         return owner_url if owner_key != other_than else None
+
+    def release_claims(self, claims: list[tuple[str, str, str]]) -> None:
+        """Let go of the texts (content_hash, key, url) claimed by records that were not written."""
+        release = self.server.register_script(_RELEASE)
+        for content_hash, key, url in claims:
+            release(keys=[f"{PREFIX}:texts:{content_hash}", f"{PREFIX}:articles"],
+                    args=[json.dumps([key, url]), key, content_hash])  # fmt: skip
 
     def skip_reason(self, key: str, lastmod: str | None, now: datetime) -> str | None:
         return skip_reason(self.known(key), lastmod, now, self.refetch_window)

@@ -19,7 +19,7 @@ from twisted.python.failure import Failure
 from crawler import signals as bersih_signals
 from crawler.canonical import url_key
 from crawler.items import Page
-from crawler.profiles import Profile
+from crawler.profiles import Profile, fold_host
 from crawler.sitemaps import describe_parse_error, report_broken_sitemap
 from crawler.state import state_for
 from crawler.timespec import parse_dates, parse_since
@@ -45,7 +45,7 @@ class ProfileSpider(SitemapSpider):
         self.index_dates = parse_dates(dates) if dates else self._default_dates()
         # Discovery hosts too (rss.tempo.co feeds en.tempo.co), so that their robots.txt is read.
         self.allowed_domains = [*self.profile.domains, *self.profile.discovery_hosts]
-        self._articles = LinkExtractor(allow=self.profile.article_url.pattern)
+        self._articles = LinkExtractor(allow=self.profile.article_url.pattern)  # hosts come folded
         self._scheduled: set[str] = set()
         self._skipped: set[str] = set()  # scheduled, and skipped unfetched as unchanged
         self._lastmods: dict[str, str] = {}  # sitemap loc -> lastmod, while a sitemap is read
@@ -149,9 +149,11 @@ class ProfileSpider(SitemapSpider):
         return [r for r in found if r is not None]
 
     def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
-        """Skip entries older than `since`, counting them."""
+        """Skip entries older than `since`, counting them; fold hosts, so that the rules match any case."""
         for entry in entries:
             self.sitemap_entries_seen += 1
+            if isinstance(entry.get("loc"), str):
+                entry["loc"] = fold_host(entry["loc"])
             if self.since and _older(entry.get("lastmod"), self.since):
                 self.crawler.stats.inc_value("bersih/discovery/older_than_since")
                 continue
@@ -196,6 +198,7 @@ class ProfileSpider(SitemapSpider):
         skip is provisional, as the same article may turn up again in this run (a sitemap
         after an index page) with a lastmod that shows a change, and is fetched then.
         """
+        url = fold_host(url)  # as Scrapy requests it, and as the manifest lists it
         if not self.profile.owns(url):  # listed by a discovery host, but not the outlet's
             self.crawler.stats.inc_value("bersih/discovery/off_outlet_domains")
             return None

@@ -1,0 +1,38 @@
+"""Test-only fault points: a disk that fills up, played on demand so that tests can prove nothing is lost.
+
+BERSIH_FAULT=<point>:<first>-<last>[,...] makes the writes numbered first to last at that point
+(counted from 1 in the process) fail as a full disk does; <first>- fails every write from there on.
+Points: `jsonl` (each record appended to an output file) and `warc` (each archived response). It is
+read from the environment alone, never from settings, so no profile or -s option can switch it on.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections import Counter
+
+
+def _plan(spec: str) -> dict[str, tuple[int, float]]:
+    """{point: (first, last)} from the BERSIH_FAULT value."""
+    plan = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        point, _, span = part.partition(":")
+        first, _, last = span.partition("-")
+        plan[point] = (int(first), int(last) if last else float("inf"))
+    return plan
+
+
+_PLAN = _plan(os.environ.get("BERSIH_FAULT", ""))
+_WRITES: Counter = Counter()
+
+
+def disk_full(point: str) -> OSError | None:
+    """Count one write at `point`; the error it must fail with, when BERSIH_FAULT says so."""
+    if point not in _PLAN:
+        return None
+    _WRITES[point] += 1
+    first, last = _PLAN[point]
+    if first <= _WRITES[point] <= last:
+        return OSError(errno.ENOSPC, f"No space left on device (BERSIH_FAULT {point})")
+    return None
