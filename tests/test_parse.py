@@ -58,3 +58,18 @@ def test_self_closing_root_empties_a_plain_lxml_parse_but_not_bersih():
     record = extract(broken.encode("utf-8"), url=PAGE.url)
     plain = trafilatura.extract(broken, url=PAGE.url, include_comments=False)
     assert record["word_count"] >= 0.5 * len(plain.split())
+
+
+def test_a_profile_whose_layout_no_longer_fits_falls_back_to_trafilatura_and_says_so():
+    """A body selector that now picks the headline alone: the guard takes trafilatura's reading."""
+    from dataclasses import replace
+
+    from crawler.profiles import Layout, profile_for_url
+
+    kompas = profile_for_url(PAGE.url)
+    stale = replace(kompas, layouts=(Layout("stale", "2020", ("descendant-or-self::h1",)),))
+    record = extract(PAGE.html, url=PAGE.url, profile=stale)
+    assert record["cleaning"] == "fallback"
+    assert [s for s in PAGE.with_ if not present(s, record["text"])] == []
+    fitting = extract(PAGE.html, url=PAGE.url, profile=kompas)
+    assert fitting["cleaning"] == "profile"
