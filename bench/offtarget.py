@@ -332,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         f"and Fundus's parser test pages (flairNLP/fundus {revision(args.fundus_checkout)}), "
         "each scored with its benchmark's own metric (see `bench/offtarget.py`); *empty* and *under half* "
         f"compare each cleaner with the other (the other having at least {SHORT_WORDS} words); *holes* are "
-        "paragraphs that are not a contiguous run of the page's visible text (`crawler.integrity.holes`); "
+        "paragraphs not made of the page's own text: words cut from a sentence (`crawler.integrity.holes`); "
         "CPU time of one process, cleaning alone; *speed* is pages/s relative to plain trafilatura.\n\n"
         + text,
     )

@@ -289,7 +289,8 @@ def wrap_loose_text(tree: HtmlElement) -> int:
     for host in list(tree.iter(*LOOSE_TEXT_HOSTS)):
         if host.tag in INLINE_TAGS and host.find("br") is None:
             continue  # a span of one line is a phrase, not a paragraph to wrap
-        loose = " ".join(t.strip() for t in (host.text, *(c.tail for c in host)) if t and t.strip())
+        inline = (text_of(c) for c in host if c.tag in INLINE_TAGS)
+        loose = " ".join(t.strip() for t in (host.text, *(c.tail for c in host), *inline) if t and t.strip())
         if len(loose) < MIN_LOOSE_TEXT or any(a.tag == "p" for a in host.iterancestors()):
             continue
         wrapped += _paragraphs_from_runs(host)
