@@ -110,7 +110,14 @@ _NAMED_INLINE = frozenset({"span", "item", "list"})  # the tags its XPaths name 
 
 def fold(text: str) -> str:
     """Text reduced to what a reader sees, so layout, Unicode forms and invisibles cannot differ."""
-    folded = "".join(_SPACE_ENTITIES.sub(" ", unicodedata.normalize("NFKC", text)).split())
+    if "&" in text:  # a double-escaped page shows "&amp;quot;", which trafilatura may unescape once
+        for _ in range(3):
+            text = _SPACE_ENTITIES.sub(" ", text)
+            unescaped = html_entities.unescape(text)
+            if unescaped == text:
+                break
+            text = unescaped
+    folded = "".join(unicodedata.normalize("NFKC", text).split())
     return folded if folded.isprintable() else "".join(filter(str.isprintable, folded))
 
 
