@@ -36,6 +36,8 @@ def reasons(crawler: Crawler) -> list[tuple[int, str]]:
          "says which); the next run fetches them again")  # fmt: skip
     note(NOT_WRITTEN, "bersih/commit_failed", "Error: {name}: the state commit failed: {value}")
     note(NOT_WRITTEN, "bersih/rename_failed", "Error: {name}: committed output not renamed yet: {value}")
+    note(NOT_WRITTEN, "bersih/committed_part_missing", "Error: {name}: committed output lost before its "
+         "rename: {value}; its articles are fetched again")  # fmt: skip
     note(NOT_WRITTEN, "bersih/warc/failed", "Error: {name}: the WARC archive is incomplete: {value}")
     note(NOT_WRITTEN, "bersih/manifest_failed", "Error: {name}: the manifest was not written: {value}")
     for problem in stats.get_value("bersih/health_problems") or []:

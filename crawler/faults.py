@@ -4,12 +4,18 @@ BERSIH_FAULT=<point>:<first>-<last>[,...] makes the writes numbered first to las
 (counted from 1 in the process) fail as a full disk does; <first>- fails every write from there on.
 Points: `jsonl` (each record appended to an output file) and `warc` (each archived response). It is
 read from the environment alone, never from settings, so no profile or -s option can switch it on.
+
+BERSIH_FAULT=crash:<point> kills the process with SIGKILL at that point of the run's end, as a
+power cut would: `before-commit` (output fsynced, state not committed), `after-commit` (committed
+with the renames due, none done), `between-renames` (after the first of several renames),
+`before-manifest` (renamed, no manifest) and `warc-finish` (WARC fsynced, not renamed).
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import signal
 from collections import Counter
 
 
@@ -17,6 +23,8 @@ def _plan(spec: str) -> dict[str, tuple[int, float]]:
     """{point: (first, last)} from the BERSIH_FAULT value."""
     plan = {}
     for part in filter(None, (p.strip() for p in spec.split(","))):
+        if part.startswith("crash:"):
+            continue
         point, _, span = part.partition(":")
         first, _, last = span.partition("-")
         plan[point] = (int(first), int(last) if last else float("inf"))
@@ -25,6 +33,13 @@ def _plan(spec: str) -> dict[str, tuple[int, float]]:
 
 _PLAN = _plan(os.environ.get("BERSIH_FAULT", ""))
 _WRITES: Counter = Counter()
+_CRASHES = {p.strip()[6:] for p in os.environ.get("BERSIH_FAULT", "").split(",") if p.strip()[:6] == "crash:"}
+
+
+def crash(point: str) -> None:
+    """Die here with SIGKILL when BERSIH_FAULT says crash:<point>: nothing after this runs."""
+    if point in _CRASHES:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def disk_full(point: str) -> OSError | None:

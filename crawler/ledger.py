@@ -15,11 +15,12 @@ import trafilatura
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from crawler import __version__
+from crawler import __version__, faults
 from crawler import signals as bersih_signals
 from crawler.canonical import url_key
 from crawler.extract import rules_version
 from crawler.health import assess
+from crawler.recovery import release
 from crawler.run import run_id
 from crawler.state import state_for
 
@@ -176,6 +177,7 @@ class Ledger:
             "health": {"ok": not problems, "problems": problems},
             "outputs": self.outputs,
             "warc": self.warc,
+            "recovered": {k: v for k, v in (recovered_of(self.crawler) or {}).items() if v},
             "urls": [{"key": key, **entry} for key, entry in sorted(self.urls.items())],
         }
 
@@ -187,7 +189,9 @@ class Ledger:
         manifest = self.manifest(reason)
         path = self.output_dir / f"{manifest['run_id']}.manifest.json"
         try:
+            faults.crash("before-manifest")
             write_atomically(path, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
+            release(self.crawler)
         except OSError as exc:
             logger.error("Could not write the manifest %s: %s", path, exc)
             self.crawler.stats.set_value("bersih/manifest_failed", f"{path}: {exc}")
@@ -208,6 +212,11 @@ class Ledger:
             "Manifest %s: %d scheduled = %d written + %d skipped + %d duplicate + %d rejected + %d failed",
             path, counts["scheduled"], *(counts[o] for o in OUTCOMES),
         )  # fmt: skip
+
+
+def recovered_of(crawler: Crawler) -> dict | None:
+    """What this run put right of killed runs' leftovers (crawler/recovery.py)."""
+    return crawler.stats.get_value("bersih/recovered")
 
 
 def write_atomically(path: Path, text: str) -> None:

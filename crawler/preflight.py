@@ -86,3 +86,10 @@ class Preflight:
             logger.error("Cannot start: %s", problem)
             self.crawler.stats.set_value("bersih/start_error", problem)
             raise CloseSpider(REFUSED)
+        from crawler.recovery import recover
+        from crawler.state import state_for
+
+        try:
+            recover(self.crawler, state_for(self.crawler))
+        except OSError as exc:  # what cannot be put right now is left for the next run, said once
+            logger.error("Could not put right what a killed run left: %s", exc)

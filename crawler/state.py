@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import sqlite3
@@ -11,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from scrapy.crawler import Crawler
+
+from crawler import faults
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +41,11 @@ CREATE TABLE IF NOT EXISTS signatures (key TEXT PRIMARY KEY, url TEXT NOT NULL, 
 CREATE INDEX IF NOT EXISTS signatures_by_time ON signatures (seen);
 -- Output files whose records are committed here but whose rename may not have happened.
 CREATE TABLE IF NOT EXISTS pending_renames (partial TEXT PRIMARY KEY, final TEXT NOT NULL);
+-- Committed output files no manifest lists yet (the run was killed before it wrote one), with the
+-- keys of their records: a lost file's articles are taken out of the state, the others get a manifest.
+CREATE TABLE IF NOT EXISTS unlisted_outputs (final TEXT PRIMARY KEY, partial TEXT NOT NULL,
+                                             run_id TEXT NOT NULL, output_dir TEXT NOT NULL,
+                                             keys TEXT NOT NULL);
 """
 
 
@@ -83,6 +91,7 @@ class StateStore:
         self.is_new = not self.path.exists()
         self._db = self._open()
         self._file_id = _identity(self.path)
+        self.missing: list[str] = []  # committed parts found gone by finish_renames, not yet reported
 
     # --- opening ---------------------------------------------------------------
 
@@ -158,8 +167,12 @@ class StateStore:
         run_id: str,
         signatures: list[tuple[str, str, bytes]] = (),
         seen_unchanged: list[tuple[str, str | None]] = (),
+        outputs: list[tuple[Path, Path, Path, list[str]]] = (),
     ) -> None:
-        """Record written articles, their signatures and the output renames due, in one transaction."""
+        """Record written articles, their signatures and the output renames due, in one transaction.
+
+        `outputs` are (partial, final, output folder, record keys) of the files committed.
+        """
         now = _now()
         with self._transaction():
             self._check_identity()
@@ -196,6 +209,10 @@ class StateStore:
             self._db.executemany(
                 "INSERT OR REPLACE INTO pending_renames VALUES (?, ?)", [(str(p), str(f)) for p, f in renames]
             )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO unlisted_outputs VALUES (?, ?, ?, ?, ?)",
+                [(str(f), str(p), run_id, str(d), json.dumps(keys)) for p, f, d, keys in outputs],
+            )
 
     def _check_identity(self) -> None:
         """The file this run opened must still be the state: a deleted or replaced one takes no commit."""
@@ -226,14 +243,48 @@ class StateStore:
         ).fetchall()
 
     def finish_renames(self) -> int:
-        """Rename committed outputs still under their temporary names (after a kill); return how many."""
+        """Rename committed outputs still under their temporary names (after a kill); return how many.
+
+        A committed part that is gone (and not renamed) is lost: its articles are taken out of the
+        state, so that they are fetched again, and its name is kept in `missing` for the run to report.
+        """
         done = 0
         for partial, final in self._db.execute("SELECT partial, final FROM pending_renames").fetchall():
             if Path(partial).exists():
                 os.replace(partial, final)
                 done += 1
+                faults.crash("between-renames")
+            elif not Path(final).exists():
+                self._forget_output(final)
+                self.missing.append(partial)
             self._db.execute("DELETE FROM pending_renames WHERE partial = ?", (partial,))
         return done
+
+    def _forget_output(self, final: str) -> None:
+        """Take the articles of a lost output file out of the state (those it was the last write of)."""
+        query = "SELECT run_id, keys FROM unlisted_outputs WHERE final = ?"
+        row = self._db.execute(query, (final,)).fetchone()
+        if row is None:
+            return
+        run, keys = row[0], json.loads(row[1])
+        with self._transaction():
+            for key in keys:
+                self._db.execute("DELETE FROM articles WHERE key = ? AND run_id = ?", (key, run))
+                self._db.execute("DELETE FROM signatures WHERE key = ?", (key,))
+            self._db.execute("DELETE FROM unlisted_outputs WHERE final = ?", (final,))
+
+    def unlisted_outputs(self) -> dict[str, tuple[Path, list[Path]]]:
+        """{run id: (output folder, final files)} of committed outputs that no manifest lists yet."""
+        runs: dict[str, tuple[Path, list[Path]]] = {}
+        for final, run, folder in self._db.execute(
+            "SELECT final, run_id, output_dir FROM unlisted_outputs ORDER BY final"
+        ).fetchall():
+            runs.setdefault(run, (Path(folder), []))[1].append(Path(final))
+        return runs
+
+    def outputs_listed(self, run_id: str) -> None:
+        """A manifest now lists the run's outputs."""
+        self._db.execute("DELETE FROM unlisted_outputs WHERE run_id = ?", (run_id,))
 
     def _transaction(self):
         db = self._db
@@ -311,12 +362,28 @@ class RunState:
             self.claims[url] = (content_hash, other_than)
         return owner
 
-    def commit(self, durable: set[str], renames: list[tuple[Path, Path]], run_id: str) -> None:
-        """Commit the records whose URLs are in `durable` (on disk), their signatures and the renames."""
+    def commit(
+        self,
+        durable: set[str],
+        renames: list[tuple[Path, Path]],
+        run_id: str,
+        contents: dict[Path, list[str]] | None = None,
+        output_dir: Path | None = None,
+    ) -> None:
+        """Commit the records whose URLs are in `durable` (on disk), their signatures and the renames.
+
+        `contents` gives the record URLs of each partial file, kept until a manifest lists them.
+        """
         written = [w for url, w in self.pending.items() if url in durable]
         signatures = [s for url, s in self.pending_signatures.items() if url in durable]
+        extra = {}
+        if contents and isinstance(self.store, StateStore):
+            extra["outputs"] = [
+                (p, f, output_dir, [self.pending[u].key for u in contents.get(p, []) if u in self.pending])
+                for p, f in renames
+            ]
         try:
-            self.store.commit(written, renames, run_id, signatures, self.seen_unchanged)
+            self.store.commit(written, renames, run_id, signatures, self.seen_unchanged, **extra)
         except Exception:
             self._let_go(set())
             raise

@@ -133,6 +133,7 @@ class WarcArchive:
                 self._file.flush()
                 os.fsync(self._file.fileno())
             self._file.close()
+            faults.crash("warc-finish")
             if not self.error:
                 os.replace(self.partial, self.final)
                 logger.info("Archived %d responses to %s", self.records, self.final)

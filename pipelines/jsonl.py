@@ -9,6 +9,7 @@ from pathlib import Path
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler import faults
 from crawler import signals as bersih_signals
 from crawler.run import run_id, safe_name
 from crawler.state import state_for
@@ -134,10 +135,13 @@ class JsonLinesPipeline:
                 # The state's transaction is the commit point: it records the records on disk and the
                 # renames due; the renames follow, and a run killed in between has them finished next.
                 durable = {url for output in self.files for url in output.urls}
-                store.commit(durable, [(o.partial, o.final) for o in self.files], self.run_id)
+                faults.crash("before-commit")
+                store.commit(durable, [(o.partial, o.final) for o in self.files], self.run_id,
+                             {o.partial: o.urls for o in self.files}, self.output_dir)  # fmt: skip
             except Exception as exc:  # the state is gone (deleted, Redis lost, disk full): nothing is final
                 self._abandon_run(exc)
                 return
+            faults.crash("after-commit")
             self._finish_renames(store)
         for output in self.files:
             logger.info("Wrote %d records to %s", output.records, output.final)
