@@ -159,6 +159,7 @@ class Ledger:
         }
         return {
             "run_id": run_id(self.crawler),
+            "state_id": getattr(getattr(state_for(self.crawler), "store", None), "state_id", None),
             "spider": spider.name,
             "finish_reason": reason,
             "started_at": self.started.isoformat(timespec="seconds"),

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sqlite3
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,9 +20,7 @@ logger = logging.getLogger(__name__)
 
 DATABASE_NAME = "bersih.sqlite3"
 LOCK_NAME = "bersih.lock"
-SCHEMA_VERSION = "1"
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     key TEXT PRIMARY KEY,
     url TEXT NOT NULL,
@@ -47,10 +46,27 @@ CREATE TABLE IF NOT EXISTS unlisted_outputs (final TEXT PRIMARY KEY, partial TEX
                                              run_id TEXT NOT NULL, output_dir TEXT NOT NULL,
                                              keys TEXT NOT NULL);
 """
+META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+
+
+def _add_identity(db: sqlite3.Connection) -> None:
+    """Version 1 to 2: the meta table, with the state's identity (its id, shared with its manifests)."""
+    db.execute(META)
+    db.execute("INSERT OR IGNORE INTO meta VALUES ('state_id', ?)", (uuid.uuid4().hex,))
+
+
+# MIGRATIONS[i] upgrades a state of version i + 1 to version i + 2, in place; a state without a
+# meta table (or without a schema_version in it) is version 1.
+MIGRATIONS = [_add_identity]
+SCHEMA_VERSION = len(MIGRATIONS) + 1
 
 
 class StateError(RuntimeError):
     """A state store that cannot be used; the message gives the path and what to do."""
+
+
+class NewerSchemaError(StateError):
+    """A state written by a newer Bersih: a configuration error (exit 2), never touched."""
 
 
 @dataclass(frozen=True)
@@ -123,8 +139,15 @@ class StateStore:
             check = db.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise sqlite3.DatabaseError(check)
+            self._refuse_newer(db)
             db.executescript(SCHEMA)
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+            self._upgrade(db)
+            self.state_id = db.execute("SELECT value FROM meta WHERE key = 'state_id'").fetchone()[0]
+        except NewerSchemaError:
+            db.close()
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            raise
         except sqlite3.DatabaseError as exc:
             raise StateError(
                 f"{self.path} is not a usable state database ({exc}). Move it aside (for example to "
@@ -132,6 +155,45 @@ class StateStore:
                 "or run without it and every article will be written once more."
             ) from exc
         return db
+
+    def _refuse_newer(self, db: sqlite3.Connection) -> None:
+        version = stored_schema_version(db)
+        if version > SCHEMA_VERSION:
+            raise NewerSchemaError(
+                f"{self.path} has schema version {version}, newer than this Bersih knows "
+                f"({SCHEMA_VERSION}); run it with a newer Bersih, or give another STATE_DIR"
+            )
+
+    def _upgrade(self, db: sqlite3.Connection) -> None:
+        """Bring the stored schema to SCHEMA_VERSION, one migration at a time; a newer one is refused."""
+        version = stored_schema_version(db)
+        for number in range(version, SCHEMA_VERSION):
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                MIGRATIONS[number - 1](db)
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(number + 1),))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            if not self.is_new:
+                logger.warning(
+                    "State %s upgraded from schema version %d to %d", self.path, number, number + 1
+                )
+        self.upgraded_from = version if version < SCHEMA_VERSION and not self.is_new else None
+
+    def adopt_identity(self, state_id: str) -> None:
+        """Take the id of the state this one replaces (rebuildstate), so that its output's manifests match."""
+        self._db.execute("UPDATE meta SET value = ? WHERE key = 'state_id'", (state_id,))
+        self.state_id = state_id
+
+    def discard(self) -> None:
+        """Close a state this run made and may not use, and remove it: it stays new for the next run."""
+        self._db.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        fcntl.flock(self._lock, fcntl.LOCK_UN)
+        self._lock.close()
 
     def close(self) -> None:
         self._db.close()
@@ -299,6 +361,14 @@ class StateStore:
         return _Tx()
 
 
+def stored_schema_version(db: sqlite3.Connection) -> int:
+    """The schema version a state database says it has: 1 before the meta table."""
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone():
+        return 1
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 1
+
+
 def skip_reason(known: Known | None, lastmod: str | None, now: datetime, window: timedelta) -> str | None:
     """Why an already written article need not be fetched again, or None to fetch it.
 
@@ -432,21 +502,27 @@ def state_for(crawler: Crawler) -> RunState | None:
     if not crawler.settings.getbool("STATE_ENABLED"):
         return None
     run_state = getattr(crawler, "_bersih_state", None)
+    if run_state is None and getattr(crawler, "_bersih_state_refused", None):
+        return None
     if run_state is None:
         settings = crawler.settings
         where = settings.get("REDIS_URL") if settings.get("STATE_BACKEND") == "redis" else None
         where = where or str(Path(settings.get("STATE_DIR")).resolve())
         entry = _OPEN.get(where)
         if entry is None:
-            where, store = _open_store(settings)
+            from crawler.preflight import state_problem
+
+            try:
+                where, store = _open_store(settings)
+            except NewerSchemaError as exc:  # Preflight stops the run with it as the spider opens
+                crawler._bersih_state_refused = str(exc)
+                return None
+            problem = state_problem(store, settings)
+            if problem:  # Preflight stops the run with it as the spider opens
+                store.discard() if store.is_new else store.close()
+                crawler._bersih_state_refused = problem
+                return None
             entry = _OPEN[where] = [store, 0]
-            earlier = list(Path(settings.get("OUTPUT_DIR")).glob("*.manifest.json"))
-            if store.is_new and earlier:
-                logger.warning(
-                    "State %s is new, but %s holds %d earlier runs: what they wrote will be written again. "
-                    "If the state was lost, stop and rebuild it with `scrapy rebuildstate`.",
-                    store.path, settings.get("OUTPUT_DIR"), len(earlier),
-                )  # fmt: skip
             renamed = store.finish_renames()
             if renamed:
                 logger.warning("State %s: finished %d output renames an interrupted run had committed",

@@ -83,6 +83,9 @@ VALIDATE_MIN_WORDS = 40
 STATE_ENABLED = True
 STATE_DIR = "state"
 STATE_REFETCH_WINDOW = "2d"
+# A new state (or a Redis restarted empty) beside earlier runs' output stops the run, as it would write
+# that output again; set STATE_NEW_OK to accept it.
+STATE_NEW_OK = False
 # "sqlite" (under STATE_DIR, one run at a time) or "redis" (REDIS_URL, shared by the workers
 # of distributed mode, which sets it).
 STATE_BACKEND = "sqlite"

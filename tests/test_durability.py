@@ -206,7 +206,9 @@ def test_a_state_folder_deleted_mid_run_fails_the_commit(tmp_path):
     manifest = latest(out)
     assert manifest["counts"]["written"] == 0 and manifest["outputs"] == []
     assert {e["reason"] for e in manifest["urls"]} == {"not-committed"}
-    again = crawl(out, state, replay=replay)
+    again = crawl(out, state, replay=replay)  # a new state beside that run's manifest: refused
+    assert again.returncode == 2 and "STATE_NEW_OK" in again.stderr, again.stderr[-3000:]
+    again = crawl(out, state, "STATE_NEW_OK=1", replay=replay)  # nothing was written: accept it
     assert again.returncode == 0, again.stderr[-3000:]
     assert sorted(on_disk(out)) == sorted(in_state(state)) and len(on_disk(out)) == ARTICLES
 
@@ -235,7 +237,8 @@ def test_a_run_id_used_before_is_refused_and_the_first_run_is_untouched(tmp_path
     assert first.returncode == 0, first.stderr[-3000:]
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert {p.name for p in before} >= {"nightly.jsonl", "nightly.manifest.json", "nightly.warc.gz"}
-    second = crawl(out, tmp_path / "fresh", "BERSIH_RUN_ID=nightly")  # a new state: it would write
+    # a new state, accepted: it would write everything again
+    second = crawl(out, tmp_path / "fresh", "BERSIH_RUN_ID=nightly", "STATE_NEW_OK=1")
     assert second.returncode == 2, second.stderr[-3000:]
     assert "Cannot start: run id nightly is already used" in second.stderr
     assert "Traceback" not in second.stderr

@@ -84,6 +84,7 @@ def test_a_new_state_beside_earlier_runs_is_not_silent(tmp_path):
     for state in ("one", "two"):
         result = run_scrapy("crawl", "kompas", "-s", f"REPLAY_DIR={SAMPLE}", "-s", f"OUTPUT_DIR={out}",
                             "-s", f"STATE_DIR={tmp_path / state}", "-a", f"dates={SAMPLE_DATES}")  # fmt: skip
+    assert result.returncode == 2, result.stderr[-3000:]  # refused; tests/test_identity.py has the rest
     assert "is new, but" in result.stderr and "scrapy rebuildstate" in result.stderr
 
 

@@ -17,6 +17,7 @@ from tqdm import tqdm
 from crawler.canonical import url_key
 from crawler.exitcodes import CONFIG
 from crawler.neardup import signature, to_bytes
+from crawler.preflight import newest_manifest
 from crawler.state import StateStore, Written
 from crawler.timespec import parse_duration
 
@@ -131,6 +132,9 @@ class Command(ScrapyCommand):
                 unreadable.append(path)
         store = StateStore(state_dir, parse_duration(self.settings.get("STATE_REFETCH_WINDOW")))
         try:
+            newest = newest_manifest(output_dir)
+            if newest:  # the rebuilt state is the one that output's manifests name
+                store.adopt_identity(newest[1]["state_id"])
             store.commit(list(latest.values()), [], "rebuildstate", list(signatures.values()))
         finally:
             store.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -36,9 +37,21 @@ class RedisStateStore:
     def __init__(self, server: redis.Redis, refetch_window: timedelta):
         self.server = server
         self.refetch_window = refetch_window
-        self.is_new = False
+        # The state's identity, shared with its manifests: made by the first worker to use this Redis,
+        # so a Redis restarted empty (no persistence) is new again, and says so.
+        made = uuid.uuid4().hex
+        self.is_new = bool(server.set(f"{PREFIX}:id", made, nx=True))
+        self.state_id = made if self.is_new else server.get(f"{PREFIX}:id").decode()
+        self.path = f"Redis ({PREFIX}:* keys)"
         # Renames are of files on this machine: pending ones are kept per host.
         self._renames = f"{PREFIX}:renames:{socket.gethostname()}"
+
+    _FORGET = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+
+    def discard(self) -> None:
+        """Take back the id this worker gave a new state it may not use: the state stays new."""
+        self.server.eval(self._FORGET, 1, f"{PREFIX}:id", self.state_id)
+        self.close()
 
     def close(self) -> None:
         self.server.close()
