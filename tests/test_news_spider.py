@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -106,3 +107,28 @@ def test_news_spider_without_url_says_what_to_give():
     result = run_scrapy("crawl", "news")
     assert result.returncode != 0
     assert "scrapy crawl news needs -a url=" in result.stderr
+
+
+def test_a_page_the_rules_cannot_read_falls_back_to_trafilatura_counted_and_logged(tmp_path):
+    """A recorded off-target page whose generic cleaning keeps too little: the record says fallback."""
+    replay = tmp_path / "replay"
+    replay.mkdir()
+    url = "https://berita.contoh.id/read/2022/05/04/154632771/beef-maker-von-aldi-im-test"
+    page = gzip.decompress((ROOT / "tests" / "data" / "offtarget" / "chip.de.beef.html.gz").read_bytes())
+    (replay / "beef.html").write_bytes(page)
+    (replay / "indeks.html").write_text(f"<html><body><h1>Indeks</h1><a href='{url}'>x</a></body></html>")
+    html = {"Content-Type": "text/html"}
+    entries = [
+        {"url": url, "headers": html, "body": "beef.html"},
+        {"url": "https://berita.contoh.id/indeks", "headers": html, "body": "indeks.html"},
+    ]
+    (replay / "responses.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))
+    out = tmp_path / "out"
+    result = crawl_news("https://berita.contoh.id/indeks", replay, out)
+    log = result.stderr
+    assert result.returncode == 0, log[-3000:]
+    (record,) = records(outputs(out)[0])
+    assert record["cleaning"] == "fallback"
+    assert record["word_count"] > 500
+    assert stat(log, "bersih/cleaning/fallback") == 1
+    assert f"Cleaning fell back to trafilatura's reading of the whole page: {url}" in log
