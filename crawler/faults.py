@@ -5,10 +5,12 @@ BERSIH_FAULT=<point>:<first>-<last>[,...] makes the writes numbered first to las
 Points: `jsonl` (each record appended to an output file) and `warc` (each archived response). It is
 read from the environment alone, never from settings, so no profile or -s option can switch it on.
 
-BERSIH_FAULT=crash:<point> kills the process with SIGKILL at that point of the run's end, as a
-power cut would: `before-commit` (output fsynced, state not committed), `after-commit` (committed
-with the renames due, none done), `between-renames` (after the first of several renames),
-`before-manifest` (renamed, no manifest) and `warc-finish` (WARC fsynced, not renamed).
+BERSIH_FAULT=crash:<point>[@<n>] kills the process with SIGKILL the n-th time (default: the first)
+it reaches that point of a commit, as a power cut would. A run commits at each checkpoint and at
+its end, so each point is reached once per commit: `before-commit` (output fsynced, state not
+committed), `after-commit` (committed with the renames due, none done), `between-renames` (after
+the first of several renames), `before-manifest` (renamed, no manifest) and `warc-finish` (WARC
+part fsynced, not renamed).
 """
 
 from __future__ import annotations
@@ -33,13 +35,18 @@ def _plan(spec: str) -> dict[str, tuple[int, float]]:
 
 _PLAN = _plan(os.environ.get("BERSIH_FAULT", ""))
 _WRITES: Counter = Counter()
-_CRASHES = {p.strip()[6:] for p in os.environ.get("BERSIH_FAULT", "").split(",") if p.strip()[:6] == "crash:"}
+_SPECS = [p.strip() for p in os.environ.get("BERSIH_FAULT", "").split(",")]
+_CRASH_SPECS = [spec[6:] for spec in _SPECS if spec.startswith("crash:")]
+_CRASHES = {name: int(n or 1) for name, _, n in (spec.partition("@") for spec in _CRASH_SPECS)}
+_REACHED: Counter = Counter()
 
 
 def crash(point: str) -> None:
-    """Die here with SIGKILL when BERSIH_FAULT says crash:<point>: nothing after this runs."""
+    """Die here with SIGKILL when BERSIH_FAULT says crash:<point>[@n] and this is the n-th time."""
     if point in _CRASHES:
-        os.kill(os.getpid(), signal.SIGKILL)
+        _REACHED[point] += 1
+        if _REACHED[point] == _CRASHES[point]:
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def disk_full(point: str) -> OSError | None:

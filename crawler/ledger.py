@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import platform
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,13 +19,13 @@ from crawler import signals as bersih_signals
 from crawler.canonical import url_key
 from crawler.extract import rules_version
 from crawler.health import assess
+from crawler.outcomes import OUTCOMES, counts_of
 from crawler.recovery import release
 from crawler.run import run_id
 from crawler.state import state_for
 
 logger = logging.getLogger(__name__)
 
-OUTCOMES = ("written", "skipped", "duplicate", "rejected", "failed")
 # Settings a reader of the manifest needs to judge the run.
 RECORDED_SETTINGS = (
     "OUTPUT_DIR", "STATE_DIR", "STATE_REFETCH_WINDOW", "VALIDATE_MIN_WORDS", "EXTRACT_MAX_BYTES",
@@ -50,7 +49,7 @@ class Ledger:
         self.started = datetime.now(UTC)
         self.urls: dict[str, dict] = {}
         self.outputs: list[dict] = []
-        self.warc: dict | None = None
+        self.warc_parts: list[dict] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Ledger:
@@ -61,6 +60,7 @@ class Ledger:
         crawler.signals.connect(ledger.abandoned, signal=bersih_signals.output_abandoned)
         crawler.signals.connect(ledger.records_failed, signal=bersih_signals.records_failed)
         crawler.signals.connect(ledger.archived, signal=bersih_signals.archive_closed)
+        crawler.signals.connect(ledger.checkpoint, signal=bersih_signals.checkpoint_committed)
         crawler.signals.connect(ledger.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ledger.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ledger.spider_opened, signal=signals.spider_opened)
@@ -105,9 +105,10 @@ class Ledger:
             reason = getattr(exception, "reason", "") or str(exception)
             self.outcome(url_key(url), kind, reason, getattr(exception, "detail", ""))
 
-    def abandoned(self, reason: str) -> None:
-        for entry in self.urls.values():
-            if entry["outcome"] == "written":
+    def abandoned(self, reason: str, urls: list[str]) -> None:
+        for url in urls:
+            entry = self.urls.get(url_key(url))
+            if entry is not None and entry["outcome"] in (None, "written"):
                 entry.update(outcome="failed", reason="not-committed", detail=reason)
 
     def records_failed(self, urls: list[str], reason: str, detail: str = "") -> None:
@@ -118,7 +119,20 @@ class Ledger:
 
     def archived(self, path: Path, records: int, error: str = "") -> None:
         where = path.relative_to(self.output_dir) if path.is_relative_to(self.output_dir) else path
-        self.warc = {"path": str(where), "records": records, "complete": not error, "error": error}
+        part = {"path": str(where), "records": records, "complete": not error, "error": error}
+        self.warc_parts.append(part)
+
+    def warc(self) -> dict | None:
+        """The run's archive: its parts (one per checkpoint), and whether every one is complete."""
+        if not self.warc_parts:
+            return None
+        return {
+            "path": self.warc_parts[0]["path"],
+            "parts": [{"path": p["path"], "records": p["records"]} for p in self.warc_parts],
+            "records": sum(p["records"] for p in self.warc_parts),
+            "complete": all(p["complete"] for p in self.warc_parts),
+            "error": next((p["error"] for p in self.warc_parts if p["error"]), ""),
+        }
 
     def committed(self, path: Path, records: int, sha256: str) -> None:
         self.outputs.append(
@@ -128,22 +142,17 @@ class Ledger:
     # --- the manifest ----------------------------------------------------------
 
     def manifest(self, reason: str) -> dict:
-        for entry in self.urls.values():
+        """The manifest as the run stands: a URL still without an outcome is failed ("no-outcome")."""
+        urls = {key: dict(entry) for key, entry in self.urls.items()}
+        for entry in urls.values():
             entry.pop("provisional", None)
             if entry["outcome"] is None:
                 entry.update(
                     outcome="failed", reason="no-outcome", detail="the run stopped before this URL ended"
                 )
-        counts = Counter(entry["outcome"] for entry in self.urls.values())
-        per_site: dict[str, Counter] = {}
-        for entry in self.urls.values():
-            per_site.setdefault(entry["site"] or "?", Counter())[entry["outcome"]] += 1
+        counts, sites = counts_of(urls.values())
         settings = self.crawler.settings
         spider = self.crawler.spider
-        sites = {
-            site: {"scheduled": sum(c.values()), **{o: c.get(o, 0) for o in OUTCOMES}}
-            for site, c in sorted(per_site.items())
-        }
         own_site = getattr(getattr(spider, "profile", None), "name", None)
         problems = {
             site: reasons
@@ -173,14 +182,26 @@ class Ledger:
             },
             "settings": {name: settings.get(name) for name in RECORDED_SETTINGS},
             "arguments": {k: getattr(spider, k) for k in ("since", "index_dates") if hasattr(spider, k)},
-            "counts": {"scheduled": len(self.urls), **{o: counts.get(o, 0) for o in OUTCOMES}},
+            "counts": counts,
             "sites": sites,
             "health": {"ok": not problems, "problems": problems},
-            "outputs": self.outputs,
-            "warc": self.warc,
+            "outputs": list(self.outputs),
+            "warc": self.warc(),
             "recovered": {k: v for k, v in (recovered_of(self.crawler) or {}).items() if v},
-            "urls": [{"key": key, **entry} for key, entry in sorted(self.urls.items())],
+            "urls": [{"key": key, **entry} for key, entry in sorted(urls.items())],
         }
+
+    def checkpoint(self, urls: list[str]) -> None:
+        """A checkpoint committed `urls`: the manifest as the run stands, replaced by the next one."""
+        for url in urls:
+            self.outcome(url_key(url), "written")
+        manifest = self.manifest("checkpoint")
+        path = self.output_dir / f"{manifest['run_id']}.manifest.json"
+        try:
+            faults.crash("before-manifest")
+            write_atomically(path, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
+        except OSError as exc:  # the outputs are committed; the run's end writes the manifest again
+            logger.warning("Could not write the checkpoint manifest %s: %s", path, exc)
 
     def spider_closed(self, spider, reason: str) -> None:
         refused = self.crawler.stats.get_value("bersih/start_error")

@@ -25,6 +25,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler import __version__
 from crawler.canonical import url_key
+from crawler.outcomes import counts_of
 from crawler.run import process_alive, run_id
 from crawler.warc import warc_directory
 
@@ -70,9 +71,10 @@ def recover(crawler: Crawler, store) -> dict:
             if own.fullmatch(part.name):  # not another run whose id starts with this one's
                 part.unlink(missing_ok=True)
                 found["removed"].append(str(part))
-        warc_part = warc_directory(settings) / f".{run}{WARC_PART}"
-        if warc_part.exists():
-            found["warcs"].append(finish_warc(warc_part))
+        own_warc = re.compile(rf"\.{re.escape(run)}(-\d{{4}})?{re.escape(WARC_PART)}")
+        for warc_part in sorted(warc_directory(settings).glob(f".{run}*{WARC_PART}")):
+            if own_warc.fullmatch(warc_part.name):
+                found["warcs"].append(finish_warc(warc_part))
         owner.unlink(missing_ok=True)
     if sqlite:
         for run, (folder, finals) in store.store.unlisted_outputs().items():
@@ -126,63 +128,101 @@ def finish_warc(partial: Path) -> str:
 def write_recovered_manifest(
     folder: Path, run: str, finals: list[Path], by: str, warc_dir: Path
 ) -> Path | None:
-    """The manifest of a run killed after its commit, from its committed files as they are on disk.
+    """The manifest of a run killed after a commit, from its committed files as they are on disk.
 
-    None when the run wrote its own (it was killed after it, or ended well).
+    A run killed after a checkpoint left the manifest of that checkpoint: the files committed
+    since are added to it. None when the run wrote its own final manifest (it ended, or was
+    killed after it).
     """
     from crawler.ledger import write_atomically
-    from pipelines.outfile import read_back
 
     path = folder / f"{run}.manifest.json"
-    if path.exists():
+    earlier = _checkpoint_manifest(path)
+    if path.exists() and earlier is None:
         return None
-    outputs, urls = [], []
+    manifest = earlier or _empty_manifest(run)
+    listed = {o["path"] for o in manifest["outputs"]}
+    urls = {u["key"]: u for u in manifest["urls"]}
     for final in finals:
-        if not final.exists():
+        where = str(final.relative_to(folder))
+        if not final.exists() or where in listed:
             continue
-        compression = {".gz": "gzip", ".zst": "zstd"}.get(final.suffix)
-        records, sha256 = read_back(final, compression)
-        outputs.append({"path": str(final.relative_to(folder)), "records": records, "sha256": sha256})
+        manifest["outputs"].append(_output_on_disk(folder, final))
         site = final.relative_to(folder).parts[0]
-        for line in _lines(final, compression):
-            url = json.loads(line)["url"]
-            entry = {"key": url_key(url), "url": url, "site": site, "outcome": "written"}
-            urls.append({**entry, "reason": "", "detail": ""})
-    warc = warc_dir / f"{run}.warc.gz"
+        for url in _urls_of(final):
+            entry = urls.setdefault(url_key(url), {"key": url_key(url), "url": url, "site": site})
+            entry.update(outcome="written", reason="", detail="")
+    manifest["urls"] = sorted(urls.values(), key=lambda u: u["key"])
+    manifest["counts"], manifest["sites"] = counts_of(manifest["urls"])
+    manifest["warc"] = _warc_parts(warc_dir, folder, run) or manifest.get("warc")
+    manifest.update(
+        finish_reason="killed", recovered_by=by, finished_at=datetime.now(UTC).isoformat(timespec="seconds")
+    )
+    write_atomically(path, json.dumps(manifest, ensure_ascii=False, indent=1))
+    return path
+
+
+def _checkpoint_manifest(path: Path) -> dict | None:
+    """The manifest a run wrote at its last checkpoint, if that is the one it left."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if manifest.get("finish_reason") == "checkpoint" else None
+
+
+def _empty_manifest(run: str) -> dict:
+    """A manifest for a run killed before its first checkpoint: what its committed files say."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
     try:
         started = datetime.strptime(run[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).isoformat()
     except ValueError:
         started = now
-    sites = sorted({u["site"] for u in urls})
-    per_site = {s: sum(u["site"] == s for u in urls) for s in sites}
-    zero = {"skipped": 0, "duplicate": 0, "rejected": 0, "failed": 0}
-    manifest = {
+    return {
         "run_id": run,
-        "spider": sites[0] if len(sites) == 1 else ",".join(sites),
+        "spider": None,
         "finish_reason": "killed",
-        "recovered_by": by,
         "started_at": started,
         "finished_at": now,
         "versions": {"bersih": __version__},
         "settings": {},
         "arguments": {},
-        "counts": {"scheduled": len(urls), "written": len(urls), **zero},
-        "sites": {s: {"scheduled": n, "written": n, **zero} for s, n in per_site.items()},
         "health": {"ok": True, "problems": {}},
-        "outputs": outputs,
-        "warc": {
-            "path": str(warc.relative_to(folder) if warc.is_relative_to(folder) else warc),
-            "records": None,
-            "complete": True,
-            "error": "",
-        }
-        if warc.exists()
-        else None,
-        "urls": sorted(urls, key=lambda u: u["key"]),
+        "outputs": [],
+        "warc": None,
+        "urls": [],
     }
-    write_atomically(path, json.dumps(manifest, ensure_ascii=False, indent=1))
-    return path
+
+
+def _output_on_disk(folder: Path, final: Path) -> dict:
+    from pipelines.outfile import read_back
+
+    records, sha256 = read_back(final, _compression(final))
+    return {"path": str(final.relative_to(folder)), "records": records, "sha256": sha256}
+
+
+def _urls_of(final: Path) -> list[str]:
+    return [json.loads(line)["url"] for line in _lines(final, _compression(final))]
+
+
+def _compression(final: Path) -> str | None:
+    return {".gz": "gzip", ".zst": "zstd"}.get(final.suffix)
+
+
+def _warc_parts(warc_dir: Path, folder: Path, run: str) -> dict | None:
+    """The run's finished WARC parts on disk (records not counted: they were not read)."""
+    own = re.compile(rf"{re.escape(run)}(-\d{{4}})?\.warc\.gz")
+    parts = [p for p in sorted(warc_dir.glob(f"{run}*.warc.gz")) if own.fullmatch(p.name)]
+    if not parts:
+        return None
+    where = [str(p.relative_to(folder) if p.is_relative_to(folder) else p) for p in parts]
+    return {
+        "path": where[0],
+        "parts": [{"path": w, "records": None} for w in where],
+        "records": None,
+        "complete": True,
+        "error": "",
+    }
 
 
 def _lines(path: Path, compression: str | None) -> list[str]:

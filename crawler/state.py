@@ -457,11 +457,14 @@ class RunState:
         except Exception:
             self._let_go(set())
             raise
+        finally:
+            self.pending, self.pending_signatures, self.seen_unchanged = {}, {}, []
         self._let_go(durable)
 
     def _let_go(self, kept: set[str]) -> None:
         """Release the texts claimed by records not committed, so that another URL may write them."""
         released = [(h, key, url) for url, (h, key) in self.claims.items() if url not in kept]
+        self.claims = {}
         try:
             self.store.release_claims(released)
         except Exception as exc:  # the store is gone; the claims go with it, or wait for the next run

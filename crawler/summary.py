@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from crawler.ledger import OUTCOMES, Ledger
+from crawler.ledger import Ledger
+from crawler.outcomes import OUTCOMES
 
 logger = logging.getLogger(__name__)
 

@@ -35,7 +35,9 @@ def warc_directory(settings) -> Path:
 
 
 class WarcArchive:
-    """Writes WARC_DIR/<run-id>.warc.gz (default OUTPUT_DIR/warc), atomically at the end of the run.
+    """Writes WARC_DIR/<run-id>.warc.gz (default OUTPUT_DIR/warc), each part atomically.
+
+    A part ends at each checkpoint and at the end of the run; the next is <run-id>-0002.warc.gz.
 
     A folder that cannot be written stops the run at start (crawler/preflight.py). Should the
     archive fail later (a full disk), it stops with one error line, the crawl goes on, and the
@@ -51,6 +53,8 @@ class WarcArchive:
         self._writer: WARCWriter | None = None
         self.records = 0
         self.error = ""
+        self.parts = 0
+        self.error_told = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcArchive:
@@ -59,12 +63,15 @@ class WarcArchive:
         archive = cls(crawler)
         crawler.signals.connect(archive.response_received, signal=signals.response_received)
         crawler.signals.connect(archive.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(archive.checkpoint_reached, signal=bersih_signals.checkpoint_reached)
         return archive
 
     def _open(self) -> WARCWriter:
         if self._writer is None:
             self.directory.mkdir(parents=True, exist_ok=True)
-            self.final = self.directory / f"{run_id(self.crawler)}.warc.gz"
+            self.parts += 1
+            number = f"-{self.parts:04d}" if self.parts > 1 else ""
+            self.final = self.directory / f"{run_id(self.crawler)}{number}.warc.gz"
             self.partial = self.final.with_name(f".{self.final.name}.part")
             self._file = self.partial.open("wb")
             self._writer = WARCWriter(self._file, gzip=True)
@@ -117,14 +124,24 @@ class WarcArchive:
         self.records += 1
 
     def spider_closed(self, spider, reason: str) -> None:
+        self._close_part(last=True)
+
+    def checkpoint_reached(self) -> None:
+        self._close_part(last=False)
+
+    def _close_part(self, last: bool) -> None:
+        """Finish the part being written and say so; at the end, also an archive that failed to start."""
         if self._file is not None:
             self._finish()
-        elif not self.error:
-            return  # nothing fetched, nothing archived
+        elif not (self.error and last) or self.error_told:
+            return  # nothing fetched since the last part, nothing archived
+        self.error_told = bool(self.error)
         where = (self.partial if self.error else self.final) or self.directory
         self.crawler.signals.send_catch_log(
             bersih_signals.archive_closed, path=where, records=self.records, error=self.error
         )
+        self._file = self._writer = None
+        self.records = 0
 
     def _finish(self) -> None:
         """Flush to disk and rename; an archive that failed keeps its temporary name."""

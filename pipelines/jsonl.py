@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -59,6 +60,11 @@ class JsonLinesPipeline:
         self.open: dict[tuple[str, str], AtomicJsonLines] = {}
         self.files: list[AtomicJsonLines] = []  # the files still whole, in the order opened
         self.numbers: dict[tuple[str, str], int] = {}
+        self.checkpoint_records = settings.getint("CHECKPOINT_RECORDS")
+        self.checkpoint_seconds = settings.getfloat("CHECKPOINT_SECONDS")
+        self.since_checkpoint = time.monotonic()
+        self.checkpoints = 0
+        self.committed = 0  # records final on disk, over every commit of the run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesPipeline:
@@ -99,6 +105,8 @@ class JsonLinesPipeline:
             self._count_failed(1)
             raise WriteFailed("write-error", item["url"], str(exc)) from exc
         self.crawler.stats.inc_value("bersih/written")
+        if self._checkpoint_due():  # after the write: no record is half way through the pipelines
+            self.checkpoint()
         return item
 
     def _give_up(self, output: AtomicJsonLines, error: OSError | None = None) -> None:
@@ -119,6 +127,38 @@ class JsonLinesPipeline:
             self.crawler.stats.inc_value(key, records)
 
     def close_spider(self) -> None:
+        self._commit()
+        if not self.committed:
+            logger.info("Run %s wrote no records", self.run_id)
+
+    def _checkpoint_due(self) -> bool:
+        """Every CHECKPOINT_RECORDS records or CHECKPOINT_SECONDS seconds, whichever comes first."""
+        pending = sum(o.records for o in self.files)
+        if not pending:
+            return False
+        if self.checkpoint_records and pending >= self.checkpoint_records:
+            return True
+        elapsed = time.monotonic() - self.since_checkpoint
+        return bool(self.checkpoint_seconds) and elapsed >= self.checkpoint_seconds
+
+    def checkpoint(self) -> None:
+        """Make what is written so far final, as the run's end does, and go on in new parts.
+
+        The WARC part is finished, the output parts are committed with the state and renamed,
+        and the manifest is written as it stands: a run killed after this loses no more than the
+        work since, which is not in the state and so is done again by the next run.
+        """
+        self.crawler.signals.send_catch_log(bersih_signals.checkpoint_reached)
+        urls = [url for output in self.files for url in output.urls]
+        if self._commit():
+            self.checkpoints += 1
+            self.crawler.stats.inc_value("bersih/checkpoints")
+            self.crawler.signals.send_catch_log(bersih_signals.checkpoint_committed, urls=urls)
+        self.open, self.files = {}, []
+        self.since_checkpoint = time.monotonic()
+
+    def _commit(self) -> bool:
+        """Flush the open parts to disk, commit their records with the state, rename; False if that failed."""
         for output in list(self.files):
             if not output.records:  # every write to it failed: no empty file is left behind
                 self._give_up(output)
@@ -140,20 +180,20 @@ class JsonLinesPipeline:
                              {o.partial: o.urls for o in self.files}, self.output_dir)  # fmt: skip
             except Exception as exc:  # the state is gone (deleted, Redis lost, disk full): nothing is final
                 self._abandon_run(exc)
-                return
+                return False
             faults.crash("after-commit")
             self._finish_renames(store)
         for output in self.files:
             logger.info("Wrote %d records to %s", output.records, output.final)
+            self.committed += output.records
             self.crawler.signals.send_catch_log(
                 bersih_signals.output_committed,
                 path=output.final,
                 records=output.records,
                 sha256=output.sha256,
             )
-        self.crawler.stats.set_value("bersih/written", sum(o.records for o in self.files))
-        if not self.files:
-            logger.info("Run %s wrote no records", self.run_id)
+        self.crawler.stats.set_value("bersih/written", self.committed)
+        return True
 
     def _rename(self, outputs: list[AtomicJsonLines]) -> None:
         """Without a state, each file is final once renamed; one that cannot be is failed."""
@@ -164,13 +204,15 @@ class JsonLinesPipeline:
                 self._give_up(output, exc)
 
     def _abandon_run(self, error: Exception) -> None:
+        """The commit failed: the records since the last checkpoint stay in partial files, not written."""
         records = sum(o.records for o in self.files)
-        logger.error("Could not commit the state (%s): this run's %d records stay in partial files and are "
-                     "not written; the next run fetches them again", error, records)  # fmt: skip
+        logger.error("Could not commit the state (%s): %d records stay in partial files and are not written; "
+                     "the next run fetches them again", error, records)  # fmt: skip
         self.crawler.stats.inc_value("bersih/not_written", records)
         self.crawler.stats.set_value("bersih/commit_failed", str(error))
-        self.crawler.stats.set_value("bersih/written", 0)
-        self.crawler.signals.send_catch_log(bersih_signals.output_abandoned, reason=str(error))
+        self.crawler.stats.set_value("bersih/written", self.committed)
+        urls = [url for output in self.files for url in output.urls]
+        self.crawler.signals.send_catch_log(bersih_signals.output_abandoned, reason=str(error), urls=urls)
 
     def _finish_renames(self, store) -> None:
         """Committed: a rename that fails now is left to the next run, which finishes it."""

@@ -107,6 +107,11 @@ OUTPUT_PARTITION = "crawl-date"
 OUTPUT_COMPRESSION = ""
 # Continue a partition's output in a new file after this many records (0: no limit).
 OUTPUT_MAX_RECORDS = 0
+# Checkpoints: every CHECKPOINT_RECORDS records or CHECKPOINT_SECONDS seconds (0: never), the
+# output parts and the WARC part are made final, the state commits them and the manifest is
+# written as the run stands. A run killed later loses only the work since, which the next run redoes.
+CHECKPOINT_RECORDS = 1000
+CHECKPOINT_SECONDS = 120
 # A fixed run id (default: UTC start time, spider name and a random suffix).
 BERSIH_RUN_ID = None
 
