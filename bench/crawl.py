@@ -9,7 +9,13 @@ of its own); politeness delays are off for the benchmark alone. Two kinds of cra
 Reports pages per second beside a single-process loop of plain trafilatura over the same pages,
 and the peak RSS of the crawl process and its cleaning workers (the sum over the process tree).
 
-Usage: .venv/bin/python bench/crawl.py [--pages 5000] [--big 20000] [--results bench/RESULTS.md]
+The durability table runs the outlets crawl twice on the old (2015-17) and on the modern corpus
+pages: fast (WARC, state and dedup off) and durable, the defaults (WARC, SQLite state, exact and
+near-duplicate checks, fsynced output read back, checkpoints every CHECKPOINT_RECORDS records).
+Dedup marks copies rather than dropping them, so both write every page.
+
+Usage: .venv/bin/python bench/crawl.py [--pages 5000] [--big 20000] [--only throughput|durability]
+       [--results bench/RESULTS.md]
 """
 
 from __future__ import annotations
@@ -48,6 +54,11 @@ FAST = [
     "ROBOTSTXT_OBEY=0", "WARC_ENABLED=0", "STATE_ENABLED=0", "DEDUP_ENABLED=0", "LOG_LEVEL=WARNING",
     "VALIDATE_MIN_WORDS=1",
 ]  # fmt: skip
+# The defaults for what keeps a run's output safe, with the speed settings of FAST.
+DURABLE = [
+    *(s for s in FAST if s.split("=")[0] not in ("WARC_ENABLED", "STATE_ENABLED", "DEDUP_ENABLED")),
+    "DEDUP_ACTION=mark",
+]
 _LONG_NUMBER = re.compile(r"\d{5,}")
 
 
@@ -109,10 +120,10 @@ def _write_sample(directory: Path, articles: list[tuple[str, str]], documents: d
     (directory / "responses.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))
 
 
-def build_outlets_sample(directory: Path, count: int) -> list[str]:
-    """`count` articles over the corpus pages, each under its own outlet's URL shape and listed in
-    that outlet's sitemap, feed or index page; returns the outlets to crawl."""
-    pages = [(p, profile_for_url(p.url)) for p in gold_pages()]
+def build_outlets_sample(directory: Path, count: int, era: str = "all") -> list[str]:
+    """`count` articles over the corpus pages (`era`: all, old or modern), each under its own outlet's
+    URL shape and listed in that outlet's sitemap, feed or index page; returns the outlets to crawl."""
+    pages = [(p, profile_for_url(p.url)) for p in gold_pages() if era == "all" or _era(p.name) == era]
     pages = [(p, profile) for p, profile in pages if profile and discovery_urls(profile)]
     listed: dict[str, list[str]] = {}
     articles = []
@@ -130,6 +141,11 @@ def build_outlets_sample(directory: Path, count: int) -> list[str]:
             documents[place] = _document(kind, urls[number :: len(places)])
     _write_sample(directory, articles, documents)
     return sorted(listed)
+
+
+def _era(name: str) -> str:
+    """Modern pages are named <outlet>_m<n> in the corpus."""
+    return "modern" if re.search(r"_m\d+$", name) else "old"
 
 
 def build_unprofiled_sample(directory: Path, count: int) -> str:
@@ -164,12 +180,12 @@ def tree_rss(pid: int) -> int:
     return sum(rss.get(p, 0) for p in family)
 
 
-def crawl(count: int, workers: int, outlets: bool = True, extra: tuple[str, ...] = ()) -> dict:
+def crawl(count: int, workers: int, outlets: bool = True, era: str = "all", durable: bool = False) -> dict:
     """One timed crawl; `outlets` crawls every outlet with `scrapy crawlall`, else one unprofiled site."""
     with tempfile.TemporaryDirectory(prefix="bersih-bench-") as tmp:
         tmp = Path(tmp)
         if outlets:
-            sites = build_outlets_sample(tmp, count)
+            sites = build_outlets_sample(tmp, count, era)
             command = ["crawlall", "--sites", ",".join(sites), "-a", f"dates={DAY}"]
         else:
             command = ["crawl", "news", "-a", f"url={build_unprofiled_sample(tmp, count)}"]
@@ -177,7 +193,8 @@ def crawl(count: int, workers: int, outlets: bool = True, extra: tuple[str, ...]
                                   cwd=ROOT, stdout=subprocess.PIPE, text=True)  # fmt: skip
         address = server.stdout.readline().rsplit(" at ", 1)[1].strip()
         settings = [
-            *FAST,
+            *(DURABLE if durable else FAST),
+            f"STATE_DIR={tmp / 'state'}",
             f"EXTRACT_WORKERS={workers}",
             f"REPLAY_SERVER={address}",
             f"OUTPUT_DIR={tmp / 'out'}",
@@ -197,8 +214,10 @@ def crawl(count: int, workers: int, outlets: bool = True, extra: tuple[str, ...]
         if not manifests:
             raise SystemExit(f"the crawl wrote no manifest:\n{job.stderr.read()[-3000:]}")
     written = sum(m["counts"]["written"] for m in manifests)
+    checkpoints = sum(len((m.get("warc") or {}).get("parts", [])) for m in manifests)
     return {"kind": "outlets" if outlets else "unprofiled site", "pages": count, "workers": workers,
-            "written": written, "seconds": elapsed, "rate": written / elapsed, "peak_rss": peak}  # fmt: skip
+            "written": written, "seconds": elapsed, "rate": written / elapsed, "peak_rss": peak,
+            "era": era, "durable": durable, "warc_parts": checkpoints}  # fmt: skip
 
 
 def trafilatura_rate(calls: int) -> float:
@@ -217,8 +236,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--big", type=int, default=20000, help="pages of the memory crawl (20000)")
     parser.add_argument("--loop", type=int, default=600, help="calls of the trafilatura loop (600)")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    parser.add_argument("--only", choices=("throughput", "durability"), help="run one of the two tables")
     args = parser.parse_args(argv)
     cores = os.cpu_count() or 1
+    if args.only in (None, "throughput"):
+        throughput(args, cores)
+    if args.only in (None, "durability"):
+        durability(args, cores)
+    return 0
+
+
+def throughput(args: argparse.Namespace, cores: int) -> None:
+    """Crawl speed and memory beside the plain trafilatura loop."""
     plan = [
         (args.pages, cores, True),
         (args.pages, 1, True),
@@ -253,7 +282,37 @@ def main(argv: list[str] | None = None) -> int:
         "`scrapy crawl news` of one unknown site (generic rules alone). Peak RSS is summed over the crawl "
         "process and its cleaning workers.\n\n" + table,
     )
-    return 0
+
+
+def durability(args: argparse.Namespace, cores: int) -> None:
+    """What the defaults that keep output safe cost, beside the fast configuration, per era of pages."""
+    rows = [
+        "| pages | configuration | written | seconds | pages/s | cost | WARC parts |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    plan = [(era, durable) for era in ("old", "modern") for durable in (False, True)]
+    fast_rate = {}
+    for era, durable in tqdm(plan, desc="durability", unit="crawl", file=sys.stderr, disable=None):
+        run = crawl(args.pages, cores, True, era, durable)
+        if not durable:
+            fast_rate[era] = run["rate"]
+        cost = 1 - run["rate"] / fast_rate[era]
+        rows.append(
+            f"| {era}, {run['pages']} | {'durable (defaults)' if durable else 'fast'} | {run['written']} "
+            f"| {run['seconds']:.0f} | {run['rate']:.1f} | {cost:+.0%} | {run['warc_parts'] or '-'} |"
+        )
+    table = "\n".join(rows)
+    print(table)
+    write_section(
+        args.results,
+        "Durability cost",
+        "`scrapy crawlall` of the outlets on the old (2015-17) and on the modern corpus pages, "
+        f"{cores} cleaning workers, politeness off. *fast*: WARC, state and dedup off. *durable*: the "
+        "defaults: WARC archive, SQLite state, exact and near-duplicate checks (marking copies, so "
+        "that both configurations write every page), output fsynced and read back, checkpoints every "
+        "CHECKPOINT_RECORDS records. *cost*: the share of the fast configuration's speed that "
+        "durability takes.\n\n" + table,
+    )
 
 
 if __name__ == "__main__":
