@@ -123,6 +123,7 @@ def test_twenty_hard_kills_lose_nothing_and_repeat_nothing(tmp_path):
 
 
 @pytest.mark.long
+@pytest.mark.timeout(7200)
 def test_a_hundred_kills_over_whole_runs_lose_nothing_repeat_nothing_and_leave_nothing_partial(tmp_path):
     """pytest -m long: BERSIH_KILLS kills (default 100), half at random moments of a whole run and half
     at a commit point (before and after the state commit, between renames, before a manifest, in a
@@ -169,12 +170,12 @@ def kill_everywhere(tmp_path: Path, kills: int, seed: int) -> dict:
                     code = crawl.wait(timeout=60)
                 report["timed"] += code == -signal.SIGKILL
             report["kills"] += code == -signal.SIGKILL
-            assert code in (0, -signal.SIGKILL), crawl.stderr.read()[-3000:]
+            assert code in (0, -signal.SIGKILL), _log(crawl)
             _tally(out, report, final=False)
             if code == 0:
                 break
         finish = _crawl(out, replay, settings)
-        assert finish.wait(timeout=300) == 0, finish.stderr.read()[-3000:]
+        assert finish.wait(timeout=300) == 0, _log(finish)
         _tally(out, report, final=True)
     return report
 
@@ -184,8 +185,13 @@ def _crawl(out: Path, replay: Path, settings: list[str], fault: str = "") -> sub
     command = [*SCRAPY, "crawl", "kompas", "-s", f"REPLAY_DIR={replay}", "-s", f"OUTPUT_DIR={out}",
                "-s", f"STATE_DIR={out}-state", "-a", f"dates={SAMPLE_DATES}", *extra]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT), "BERSIH_FAULT": fault}
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)  # fmt: skip
+    log = (out.parent / f"{out.name}.log").open("w+")  # a file: a pipe nobody reads would fill and stall it
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
+
+
+def _log(crawl: subprocess.Popen) -> str:
+    crawl.stderr.seek(0)
+    return crawl.stderr.read()[-3000:]
 
 
 def _tally(out: Path, report: dict, final: bool) -> None:
