@@ -55,7 +55,7 @@ def recover(crawler: Crawler, store) -> dict:
     settings = crawler.settings
     output_dir = Path(settings.get("OUTPUT_DIR"))
     found: dict[str, list[str]] = {"missing": [], "removed": [], "warcs": [], "manifests": []}
-    sqlite = store is not None and hasattr(store.store, "unlisted_outputs")
+    sqlite = store is not None and store.keeps_outputs
     if sqlite and store.store.missing:
         found["missing"], store.store.missing = store.store.missing, []
         for part in found["missing"]:

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from scrapy.crawler import Crawler
 
@@ -95,8 +96,38 @@ class Written:
     lastmod: str | None
 
 
+class Store(Protocol):
+    """What the pipelines ask of a state store; SQLite (StateStore) and Redis (RedisStateStore) answer.
+
+    Two capabilities differ, named here instead of probed: a shared store announces each
+    signature to the other workers as it is checked (`announces_signatures`), and a local one
+    keeps each committed file's record keys until a manifest lists it (`keeps_outputs`).
+    """
+
+    announces_signatures: bool
+    keeps_outputs: bool
+    is_new: bool
+    state_id: str
+
+    def known(self, key: str) -> Known | None: ...
+    def url_with_hash(self, content_hash: str, other_than: str, url: str | None = None) -> str | None: ...
+    def release_claims(self, claims: list[tuple[str, str, str]]) -> None: ...
+    def skip_reason(self, key: str, lastmod: str | None, now: datetime) -> str | None: ...
+    def has_written(self, site: str) -> bool: ...
+    def signatures_since(self, since: datetime) -> list[tuple[str, str, bytes]]: ...
+    def commit(self, written: list[Written], renames: list[tuple[Path, Path]], run_id: str,
+               signatures: list[tuple[str, str, bytes]] = (),
+               seen_unchanged: list[tuple[str, str | None]] = (), **outputs) -> None: ...  # fmt: skip
+    def finish_renames(self) -> int: ...
+    def discard(self) -> None: ...
+    def close(self) -> None: ...
+
+
 class StateStore:
     """One SQLite file under STATE_DIR, held by one run at a time (a lock file says which)."""
+
+    announces_signatures = False
+    keeps_outputs = True
 
     def __init__(self, directory: Path, refetch_window: timedelta):
         self.directory = directory
@@ -414,7 +445,7 @@ class RunState:
     lock, each with its own RunState.
     """
 
-    def __init__(self, store: StateStore):
+    def __init__(self, store: Store):
         self.store = store
         self.lastmods: dict[str, str] = {}  # key -> sitemap or feed lastmod seen in this run
         self.pending: dict[str, Written] = {}  # record URL -> its state, once written
@@ -447,7 +478,7 @@ class RunState:
         written = [w for url, w in self.pending.items() if url in durable]
         signatures = [s for url, s in self.pending_signatures.items() if url in durable]
         extra = {}
-        if contents and isinstance(self.store, StateStore):
+        if contents and self.store.keeps_outputs:
             extra["outputs"] = [
                 (p, f, output_dir, [self.pending[u].key for u in contents.get(p, []) if u in self.pending])
                 for p, f in renames

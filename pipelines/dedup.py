@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from scrapy.crawler import Crawler
@@ -12,6 +13,8 @@ from crawler.neardup import NearDuplicates, from_bytes, signature, to_bytes
 from crawler.state import state_for
 from crawler.timespec import parse_duration
 from pipelines.errors import Rejected
+
+logger = logging.getLogger(__name__)
 
 ACTIONS = ("drop", "mark")
 
@@ -43,14 +46,14 @@ _SHARED: dict[object, SeenTexts] = {}  # state store (or None) -> the texts of t
 
 def _acquire(crawler: Crawler, store) -> SeenTexts:
     """The process's SeenTexts for this store; the first user loads the signatures in the window."""
-    where = getattr(store, "store", None)
+    where = store.store if store is not None else None
     seen = _SHARED.get(where)
     if seen is None:
         settings, near = crawler.settings, None
         if settings.getbool("NEAR_DUP_ENABLED"):
             near = NearDuplicates(settings.getfloat("NEAR_DUP_THRESHOLD"))
             # In distributed mode the announced stream holds the window's signatures: read there.
-            if store is not None and not hasattr(store, "announce_signature"):
+            if store is not None and not store.announces_signatures:
                 since = datetime.now(UTC) - parse_duration(settings.get("NEAR_DUP_WINDOW"))
                 for key, url, raw in store.signatures_since(since):
                     near.add(key, url, from_bytes(raw))
@@ -72,7 +75,8 @@ class DedupPipeline:
     over word shingles at NEAR_DUP_THRESHOLD Jaccard similarity, against this run (every site
     of a crawlall) and the articles written within NEAR_DUP_WINDOW, kept in the state store.
     Only records passed on are remembered, and the state keeps a signature only once its record
-    is on disk: a dropped copy never stands in for the article it copied.
+    is on disk: a dropped copy never stands in for the article it copied (in distributed mode it
+    gives back at once its text claim and the announcement of its signature).
     """
 
     def __init__(self, crawler: Crawler):
@@ -111,6 +115,8 @@ class DedupPipeline:
             self._learn_earlier_signatures(key, url, minhash)
             near = self.near.original_of(key, minhash)
             if near:
+                if self.action == "drop":
+                    self._let_go(item["content_hash"], key, url)
                 item = self._duplicate(item, "near-duplicate", near)  # raises, unless marking
         # Passed on: only now is the text this run's, and its signature the state's once written.
         self.first_url.setdefault(item["content_hash"], url)
@@ -126,13 +132,27 @@ class DedupPipeline:
         The stream orders every worker's records, so of two near copies met at once by two
         workers, both agree that the one announced first is the original.
         """
-        announce = getattr(self.store, "announce_signature", None)
-        if announce is None:
+        if self.store is None or not self.store.announces_signatures:
             return
         since = datetime.now(UTC) - self.window
-        self.seen.announced, earlier = announce(key, url, to_bytes(minhash), self.seen.announced, since)
+        # Named by its heartbeat, so that its announcements are ignored once it is gone uncommitted.
+        worker = getattr(getattr(self.crawler.engine, "scheduler", None), "worker_key", None)
+        self.seen.announced, earlier = self.store.announce_signature(
+            key, url, to_bytes(minhash), self.seen.announced, since, worker=worker
+        )
         for other_key, other_url, raw in earlier:
             self.near.add(other_key, other_url, from_bytes(raw))
+
+    def _let_go(self, content_hash: str, key: str, url: str) -> None:
+        """A dropped copy must not stand for its text: give back its text claim and its announcement now."""
+        if self.store is None:
+            return
+        try:
+            self.store.release_claims([(content_hash, key, url)])
+        except Exception as exc:  # Redis gone: retried at commit; ignored once this worker is gone
+            logger.warning("Could not let go of the text and signature of the copy %s: %s", url, exc)
+            return
+        self.store.claims.pop(url, None)
 
     def _duplicate(self, item: dict, kind: str, original: str) -> dict:
         self.crawler.stats.inc_value(f"bersih/duplicate/{kind}")

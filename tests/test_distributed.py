@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -16,12 +17,38 @@ import redis
 from conftest import ROOT, SAMPLE_DATES, SCRAPY, run_scrapy
 from test_crawl import outputs, records
 from test_schedule import assert_one_written
-from test_state import add_detik_copy, add_reports, own_sample, slow_down
+from test_state import add_article, add_detik_copy, own_sample, slow_down
 
 from crawler.replay.archive import load_archive
 from crawler.replay.server import ReplayServer
 
 ARTICLES = 17  # the demo sample's 5 and 12 more
+# Words to draw the texts of added articles from: each its own text, no near copy of another.
+VOCABULARY = (
+    "warga kota desa jalan pasar harga beras petani nelayan sekolah guru murid rumah sakit dokter banjir "
+    "hujan sungai jembatan kereta bandara pelabuhan kapal listrik air gubernur bupati camat polisi hakim "
+    "jaksa menteri presiden partai pemilu suara kampanye pajak anggaran proyek pabrik buruh upah tambang "
+    "hutan kebun sawit kopi teh gula garam ikan sapi kambing ayam telur minyak bensin solar gas pupuk "
+    "benih panen musim kemarau gempa laut pantai gunung wisata hotel"
+)
+
+
+def report_page(replay: Path, number: int, lead: str = "") -> bytes:
+    """kompas_6's page with a text of its own (eight paragraphs drawn for `number`), `lead` before it."""
+    raw = (replay / "kompas_6.html").read_text(encoding="utf-8")
+    start = raw.index("<div class='div-read'>") + len("<div class='div-read'>")
+    end = raw.index("<!-- s: paging -->", start)
+    draw = random.Random(number)
+    paragraphs = [" ".join(draw.choices(VOCABULARY.split(), k=30)).capitalize() + "." for _ in range(8)]
+    body = lead + "".join(f"<p>{p}</p>\n" for p in paragraphs)
+    return (raw[:start] + body + raw[end:]).encode("utf-8")
+
+
+def add_distinct_reports(replay: Path, count: int) -> None:
+    """Add `count` articles to a replay folder, none a near copy of another."""
+    for n in range(count):
+        url = f"http://otomotif.kompas.com/read/2016/02/23/19000{n:03d}/laporan.{n}"
+        add_article(replay, url, report_page(replay, n))
 
 
 def free_port() -> int:
@@ -30,15 +57,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def redis_url(tmp_path):
-    """A Redis server of the test's own, on a free port of 127.0.0.1."""
+def start_redis(port: int, directory: Path, *options: str) -> subprocess.Popen:
+    """redis-server on 127.0.0.1:`port`, without persistence unless `options` ask for it; once it answers."""
     binary = shutil.which("redis-server")
     assert binary, "redis-server is not installed: .ci/run installs it (apt-get install redis-server)"
-    port = free_port()
     server = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path)],
+         "--dir", str(directory), *options],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     client = redis.Redis(port=port)
@@ -46,10 +71,17 @@ def redis_url(tmp_path):
     while True:
         try:
             client.ping()
-            break
+            return server
         except redis.ConnectionError:
-            assert time.monotonic() < deadline, "redis-server did not start"
+            assert server.poll() is None and time.monotonic() < deadline, "redis-server did not start"
             time.sleep(0.05)
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A Redis server of the test's own, on a free port of 127.0.0.1."""
+    port = free_port()
+    server = start_redis(port, tmp_path)
     yield f"redis://127.0.0.1:{port}/0"
     server.terminate()
     server.wait(timeout=10)
@@ -59,7 +91,7 @@ def redis_url(tmp_path):
 def sample(tmp_path) -> Path:
     """The demo sample with 12 more articles, each page served after 0.3 s, as a real site would."""
     replay = own_sample(tmp_path)
-    add_reports(replay, ARTICLES - 5)
+    add_distinct_reports(replay, ARTICLES - 5)
     slow_down(replay, 0.3)
     assert len([u for u in load_archive(replay) if "/read/" in u]) == ARTICLES
     return replay
@@ -67,7 +99,7 @@ def sample(tmp_path) -> Path:
 
 def distributed(redis_url: str, *settings: str) -> list[str]:
     """-s options of a distributed worker (or seed) on this Redis."""
-    options = ["DISTRIBUTED=1", f"REDIS_URL={redis_url}", "NEAR_DUP_ENABLED=0", "DISTRIBUTED_IDLE_EXIT=2",
+    options = ["DISTRIBUTED=1", f"REDIS_URL={redis_url}", "DISTRIBUTED_IDLE_EXIT=2",
                "DISTRIBUTED_LEASE_SECONDS=4", *settings]  # fmt: skip
     return [part for option in options for part in ("-s", option)]
 
@@ -218,8 +250,7 @@ def test_workers_of_two_outlets_agree_on_which_near_copy_came_first(redis_url, t
         assert seeded.returncode == 0, seeded.stderr[-3000:]
         # one worker per outlet, at the same time: neither has committed when it meets the story
         jobs = {
-            site: worker(redis_url, server.url, tmp_path / site, "NEAR_DUP_ENABLED=1", site=site)
-            for site in ("kompas", "detik")
+            site: worker(redis_url, server.url, tmp_path / site, site=site) for site in ("kompas", "detik")
         }
         logs = {site: job.communicate(timeout=240)[1] for site, job in jobs.items()}
     finally:
@@ -244,6 +275,7 @@ def test_a_worker_whose_records_fail_to_write_claims_no_text_and_gives_its_work_
         shared = redis.Redis.from_url(redis_url)
         assert list(shared.scan_iter(match="bersih:state:texts:*")) == []  # no claim left behind
         assert shared.hlen("bersih:state:articles") == 0 and shared.hlen("bersih:state:signatures") == 0
+        assert shared.xlen("bersih:state:announced") == 0  # nor a signature announced for another to meet
         monkeypatch.delenv("BERSIH_FAULT")
         assert seed(redis_url).returncode == 0
         again = worker(redis_url, server.url, tmp_path / "again")

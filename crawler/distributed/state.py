@@ -5,6 +5,11 @@ know which one they use. Two differences, so that two workers meeting the same s
 story at once write it once: an exact text is claimed by the first URL that writes it,
 atomically; and every signature is announced in a stream as it is checked, so that its
 place in the stream decides which of two near copies came first.
+
+An announcement stands for a record only while that record may still be written: a record
+dropped or not written takes its announcement back, and one whose worker is gone (killed, or
+cut off from Redis) before committing it is ignored, so that the work done again is checked
+against what was written, not against what was lost.
 """
 
 from __future__ import annotations
@@ -18,10 +23,13 @@ from pathlib import Path
 
 import redis
 
+from crawler.distributed.frontier import _dead_here
 from crawler.run import process_alive
 from crawler.state import Known, Written, _now, skip_reason
 
 PREFIX = "bersih:state"
+ANNOUNCED = f"{PREFIX}:announced"  # the stream of signatures checked, in the order workers met them
+COMMITTED = f"{PREFIX}:announced:committed"  # article key -> the announcement committed with its record
 # Atomically: drop a text's claim if it is still this article's and the article was not written with it.
 _RELEASE = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -34,6 +42,9 @@ return redis.call('DEL', KEYS[1])
 class RedisStateStore:
     """Articles, texts, signatures and pending renames under bersih:state:* keys."""
 
+    announces_signatures = True
+    keeps_outputs = False
+
     def __init__(self, server: redis.Redis, refetch_window: timedelta):
         self.server = server
         self.refetch_window = refetch_window
@@ -45,6 +56,7 @@ class RedisStateStore:
         self.path = f"Redis ({PREFIX}:* keys)"
         # Renames are of files on this machine: pending ones are kept per host.
         self._renames = f"{PREFIX}:renames:{socket.gethostname()}"
+        self._announced: dict[str, str] = {}  # record URL -> its announcement, until committed or let go
 
     _FORGET = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
@@ -73,11 +85,13 @@ class RedisStateStore:
         return owner_url if owner_key != other_than else None
 
     def release_claims(self, claims: list[tuple[str, str, str]]) -> None:
-        """Let go of the texts (content_hash, key, url) claimed by records that were not written."""
+        """Let go of the texts (content_hash, key, url) claimed by records that were not written, and
+        take back their announcements: neither may stand for a record that is not in the output."""
         release = self.server.register_script(_RELEASE)
         for content_hash, key, url in claims:
             release(keys=[f"{PREFIX}:texts:{content_hash}", f"{PREFIX}:articles"],
                     args=[json.dumps([key, url]), key, content_hash])  # fmt: skip
+        self._withdraw([url for _, _, url in claims])
 
     def skip_reason(self, key: str, lastmod: str | None, now: datetime) -> str | None:
         return skip_reason(self.known(key), lastmod, now, self.refetch_window)
@@ -98,18 +112,61 @@ class RedisStateStore:
         return found
 
     def announce_signature(
-        self, key: str, url: str, minhash: bytes, after: str | None, since: datetime
+        self,
+        key: str,
+        url: str,
+        minhash: bytes,
+        after: str | None,
+        since: datetime,
+        worker: str | None = None,
     ) -> tuple[str, list[tuple[str, str, bytes]]]:
         """Add a signature to the shared stream; return its id and the signatures announced before
-        it since `after` (by any worker), against which it is to be checked."""
-        stream = f"{PREFIX}:announced"
+        it since `after` (by any worker) that still stand, against which it is to be checked.
+
+        `worker` is the heartbeat key of the announcing worker: the announcement stands while
+        that worker is alive to commit its record, and after only if the record was committed.
+        """
         minid = f"{int(since.timestamp() * 1000)}-0"  # the stream keeps NEAR_DUP_WINDOW
-        mine = self.server.xadd(
-            stream, {"key": key, "url": url, "minhash": minhash}, minid=minid, approximate=True
-        )
-        earlier = self.server.xrange(stream, min=f"({after}" if after else "-", max=f"({mine.decode()}")
-        found = [(f[b"key"].decode(), f[b"url"].decode(), f[b"minhash"]) for _, f in earlier]
-        return mine.decode(), found
+        fields = {"key": key, "url": url, "minhash": minhash, **({"worker": worker} if worker else {})}
+        mine = self.server.xadd(ANNOUNCED, fields, minid=minid, approximate=True).decode()
+        self._announced[url] = mine
+        earlier = self.server.xrange(ANNOUNCED, min=f"({after}" if after else "-", max=f"({mine}")
+        standing = self._standing(earlier, worker)
+        return mine, [(f[b"key"].decode(), f[b"url"].decode(), f[b"minhash"]) for f in standing]
+
+    def _standing(self, entries: list[tuple[bytes, dict]], mine: str | None) -> list[dict]:
+        """The fields of the announcements whose worker is alive (or unnamed) or whose record is committed.
+
+        Heartbeats are read before commits: a worker commits before its heartbeat goes, so its
+        announcement is never found both without its worker and not yet committed while it is.
+        """
+        me = (mine or "").encode()  # an unnamed announcement (of an older Bersih) always stands
+        alive = {me, *self._alive(sorted({f[b"worker"] for _, f in entries if b"worker" in f} - {me}))}
+        committed = self._committed([(entry, f) for entry, f in entries if f.get(b"worker", me) not in alive])
+        return [f for entry, f in entries if f.get(b"worker", me) in alive or entry in committed]
+
+    def _alive(self, heartbeats: list[bytes]) -> set[bytes]:
+        """The heartbeat keys present, of workers not known dead on this machine."""
+        if not heartbeats:
+            return set()
+        pipe = self.server.pipeline(transaction=False)
+        for heartbeat in heartbeats:
+            pipe.exists(heartbeat)
+        present = pipe.execute()
+        return {h for h, n in zip(heartbeats, present, strict=True) if n and not _dead_here(h.decode())}
+
+    def _committed(self, entries: list[tuple[bytes, dict]]) -> set[bytes]:
+        """The ids of these announcements whose records were committed with them."""
+        if not entries:
+            return set()
+        found = self.server.hmget(COMMITTED, [f[b"key"] for _, f in entries])
+        return {entry for (entry, _), kept in zip(entries, found, strict=True) if kept == entry}
+
+    def _withdraw(self, urls: list[str]) -> None:
+        """Take back the announcements of these records: they are not written."""
+        ids = [self._announced.pop(url) for url in urls if url in self._announced]
+        if ids:
+            self.server.xdel(ANNOUNCED, *ids)
 
     # --- writing ---------------------------------------------------------------
 
@@ -147,10 +204,14 @@ class RedisStateStore:
         for key, url, minhash in signatures:
             pipe.hset(f"{PREFIX}:signatures", key, url.encode() + b"\n" + minhash)
             pipe.zadd(f"{PREFIX}:signature_times", {key: stamp})
+            if url in self._announced:  # its announcement now stands for a record in the output
+                pipe.hset(COMMITTED, key, self._announced[url])
         for partial, final in renames:
             pipe.hset(self._renames, str(Path(partial).resolve()),
                       json.dumps([str(Path(final).resolve()), os.getpid()]))  # fmt: skip
         pipe.execute()
+        for _, url, _ in signatures:
+            self._announced.pop(url, None)
 
     def finish_renames(self) -> int:
         """Rename committed outputs of this process, or of dead workers of this machine; how many.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
@@ -14,13 +14,16 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider, Spider
+from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
+from w3lib.url import safe_url_string
 
 from crawler import signals as bersih_signals
 from crawler.canonical import url_key
 from crawler.items import Page
 from crawler.profiles import Profile, fold_host
 from crawler.sitemaps import describe_parse_error, report_broken_sitemap
+from crawler.sitemapstream import SitemapReading, entry_links, open_sitemap, read_aside
 from crawler.state import state_for
 from crawler.timespec import parse_dates, parse_since
 
@@ -48,8 +51,7 @@ class ProfileSpider(SitemapSpider):
         self._articles = LinkExtractor(allow=self.profile.article_url.pattern)  # hosts come folded
         self._scheduled: set[str] = set()
         self._skipped: set[str] = set()  # scheduled, and skipped unfetched as unchanged
-        self._lastmods: dict[str, str] = {}  # sitemap loc -> lastmod, while a sitemap is read
-        self.sitemap_entries_seen = 0
+        self.sitemap_entries_seen = 0  # in all the sitemaps read
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -130,23 +132,55 @@ class ProfileSpider(SitemapSpider):
 
     # --- discovery -------------------------------------------------------------
 
-    def _parse_sitemap(self, response: Response) -> Iterable[Request]:
-        """SitemapSpider's parser, with a broken or empty sitemap reported instead of raised."""
-        self.sitemap_entries_seen = 0
-        try:
-            requests = list(super()._parse_sitemap(response))
-        except Exception as exc:  # lxml and gzip errors of a malformed body
-            report_broken_sitemap(self.crawler, response.url, describe_parse_error(exc))
-            return []
-        if not requests and self.sitemap_entries_seen == 0:
+    def _parse_sitemap(self, response: Response) -> Iterator[Request]:
+        """SitemapSpider's parser as a stream: each entry is queued as it is parsed, so that articles
+        are fetched while the rest is read (Scrapy's lists them all first); a broken or empty
+        sitemap is reported instead of raised."""
+        reading = SitemapReading(response.url)
+        with read_aside(self.crawler, response):
+            yield from self._sitemap_requests(response, reading)
+        if reading.broken is not None:
+            report_broken_sitemap(self.crawler, response.url, describe_parse_error(reading.broken))
+        elif reading.entries == 0 and reading.links == 0:
             report_broken_sitemap(self.crawler, response.url, "lists no entry (empty or not a sitemap)")
-        found = [
-            self.article_request(r.url, self._lastmods.pop(r.url, None))
-            if r.callback == self.parse_article
-            else r.replace(errback=self.discovery_failed)
-            for r in requests
-        ]
-        return [r for r in found if r is not None]
+        else:
+            self.logger.info(
+                "Read sitemap %s: %d entries, %d URLs taken", response.url, reading.entries, reading.links
+            )
+
+    def _sitemap_requests(self, response: Response, reading: SitemapReading) -> Iterator[Request]:
+        """A sitemap's requests as its entries are parsed; a parse error ends them, noted in `reading`."""
+        if response.url.endswith("/robots.txt"):
+            for url in sitemap_urls_from_robots(response.body, base_url=response.url):
+                reading.links += 1
+                yield Request(url, callback=self._parse_sitemap, errback=self.discovery_failed)
+            return
+        try:
+            body = self._get_sitemap_body(response)
+            sitemap = open_sitemap(body) if body else None
+        except Exception as exc:  # lxml and gzip errors of a malformed body
+            reading.broken = exc
+            return
+        if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
+            return
+        for entry in reading.until_broken(self.sitemap_filter(reading.counted(sitemap))):
+            for url, lastmod in entry_links(entry, self.sitemap_alternate_links):
+                if (request := self._sitemap_link(url, lastmod, sitemap.type)) is not None:
+                    reading.links += 1
+                    yield request
+
+    def _sitemap_link(self, url: str, lastmod: str | None, kind: str) -> Request | None:
+        """The request for one URL a sitemap lists: a sitemap to follow, an article, or None."""
+        if kind == "sitemapindex":
+            if any(rule.search(url) for rule in self._follow):
+                return Request(url, callback=self._parse_sitemap, errback=self.discovery_failed)
+            return None
+        callback = next((c for rule, c in self._cbs if rule.search(url)), None)
+        if callback is None:
+            return None
+        if callback == self.parse_article:
+            return self.article_request(safe_url_string(url), lastmod)
+        return Request(url, callback=callback, errback=self.discovery_failed)
 
     def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
         """Skip entries older than `since`, counting them; fold hosts, so that the rules match any case."""
@@ -157,8 +191,6 @@ class ProfileSpider(SitemapSpider):
             if self.since and _older(entry.get("lastmod"), self.since):
                 self.crawler.stats.inc_value("bersih/discovery/older_than_since")
                 continue
-            if entry.get("lastmod"):
-                self._lastmods[entry["loc"]] = entry["lastmod"]
             yield entry
 
     def parse_feed(self, response: Response) -> Iterable[Request]:
@@ -204,13 +236,13 @@ class ProfileSpider(SitemapSpider):
             return None
         key = url_key(url, self.profile)
         store = state_for(self.crawler)
-        if store is not None and lastmod:
-            store.lastmods[key] = lastmod
         now = datetime.now(UTC)
         if key in self._scheduled:
+            if store is not None and lastmod:  # the latest listing's lastmod is the one the state keeps
+                store.lastmods[key] = lastmod
             if key in self._skipped and store is not None and store.skip_reason(key, lastmod, now) is None:
                 self._skipped.discard(key)
-                return self._fetch(url, key)
+                return self._fetch(url, key, lastmod)
             self.crawler.stats.inc_value("bersih/discovery/seen_again")
             return None
         self._scheduled.add(key)
@@ -232,14 +264,15 @@ class ProfileSpider(SitemapSpider):
                 provisional=True,
             )
             return None
-        return self._fetch(url, key)
+        return self._fetch(url, key, lastmod)
 
-    def _fetch(self, url: str, key: str) -> Request:
+    def _fetch(self, url: str, key: str, lastmod: str | None) -> Request:
+        """The article's request; its lastmod travels with it (on disk while it is queued), not in memory."""
+        meta = {"bersih_article": url, "bersih_key": key}
+        if lastmod:
+            meta["bersih_lastmod"] = lastmod
         return Request(
-            self.profile.single_page(url),
-            callback=self.parse_article,
-            errback=self.article_failed,
-            meta={"bersih_article": url, "bersih_key": key},
+            self.profile.single_page(url), callback=self.parse_article, errback=self.article_failed, meta=meta
         )
 
     def article_failed(self, failure: Failure) -> None:
@@ -270,6 +303,9 @@ class ProfileSpider(SitemapSpider):
     def parse_article(self, response: Response) -> Iterable[Page | Request]:
         """Collect the article's pages, then hand them to the pipelines; cleaning is theirs."""
         meta = response.meta
+        store = state_for(self.crawler)
+        if store is not None and meta.get("bersih_lastmod"):  # for StatePipeline; a later listing's stands
+            store.lastmods.setdefault(meta["bersih_key"], meta["bersih_lastmod"])
         parts: list[tuple[str, bytes]] = [*meta.get("bersih_parts", []), (response.url, response.body)]
         article = meta["bersih_article"]
         page = self._own_selector(response)
