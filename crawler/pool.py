@@ -14,6 +14,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pebble import ProcessExpired, ProcessPool
 
 from crawler.extract import ExtractError, extract
+from crawler.extract.language import preload
 from crawler.profiles import all_profiles, profile_for_url
 
 
@@ -46,7 +47,9 @@ class CleaningPool:
     def __init__(self, workers: int, timeout: float, max_in_flight: int):
         self.workers = workers or os.cpu_count() or 1
         self.timeout = timeout
-        self._pool = ProcessPool(max_workers=self.workers, context=multiprocessing.get_context("forkserver"))
+        self._pool = ProcessPool(
+            max_workers=self.workers, context=multiprocessing.get_context("forkserver"), initializer=preload
+        )
         self._slots = asyncio.Semaphore(max_in_flight or 2 * self.workers)
         self._users = 0
         self.in_flight = 0

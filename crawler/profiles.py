@@ -6,7 +6,7 @@ import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
-from datetime import timedelta, timezone
+from datetime import date, timedelta, timezone
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -40,6 +40,8 @@ _SCHEMA: dict[str, tuple[type, bool]] = {
     "verified": (bool, True),
     "language": (str, True),
     "timezone": (str, True),
+    "country": (str, False),
+    "founded": (int, False),
     "domains": (list, True),
     "article_url": (str, True),
     "publisher_authors": (list, False),
@@ -68,11 +70,15 @@ _SCHEMA: dict[str, tuple[type, bool]] = {
     "metadata.authors": (list, False),
     "metadata.section": (list, False),
     "metadata.tags": (list, False),
+    # Keywords the outlet puts on every page (its keywords meta), never an article's tags.
+    "metadata.site_keywords": (list, False),
+    # Other outlets of the profile's group, by name, with their domains (some under the profile's own).
+    "group_outlets": (dict, False),
 }
 
 
 # Tables whose keys are the profile author's own (query parameters, say).
-_FREE_TABLES = {"single_page.query"}
+_FREE_TABLES = {"single_page.query", "group_outlets"}
 
 
 # The fields of one [[cleaning.layouts]] entry -> (type, required).
@@ -81,6 +87,7 @@ _LAYOUT_SCHEMA: dict[str, tuple[type, bool]] = {
     "years": (str, True),
     "body": (list, True),
     "drop": (list, False),
+    "authors": (list, False),
 }
 _YEARS = re.compile(r"^(\d{4})(?:-(\d{4})?)?$")
 
@@ -101,6 +108,8 @@ class Layout:
     years: str
     body: tuple[str, ...]
     drop: tuple[str, ...] = ()
+    # Where this version credits its people, tried before metadata.authors (crawler/extract/authors.py).
+    authors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,8 @@ class Profile:
     timezone: timezone
     domains: tuple[str, ...]
     article_url: re.Pattern[str]
+    country: str | None = None  # ISO 3166 code: its zones bound `timezone`
+    founded: int | None = None  # the year the outlet began: an earlier date is no publication date
     publisher_authors: frozenset[str] = frozenset()
     news_sitemaps: tuple[str, ...] = ()
     sitemap_follow: tuple[re.Pattern[str], ...] = ()
@@ -134,6 +145,9 @@ class Profile:
     authors: tuple[str, ...] = ()
     section: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    site_keywords: frozenset[str] = frozenset()  # case-folded
+    # (outlet name, its domains): a page on them is that outlet's, not this profile's.
+    group_outlets: tuple[tuple[str, tuple[str, ...]], ...] = ()
     path: str = ""
     digest: str = ""  # of the file, for rules_version
     # Selectors left out for being malformed (a non-strict load), each named with its field.
@@ -269,7 +283,8 @@ def _layouts(
             raise ProfileError(f"{where}: field '{field}.years' must look like 2019-2024, 2023- or 2016")
         body = _labelled(entry["body"], where, f"{field}.body", problems, labels)
         drop = _labelled(entry.get("drop", []), where, f"{field}.drop", problems, labels)
-        layouts.append(Layout(entry["name"], entry["years"], body, drop))
+        authors = _labelled(entry.get("authors", []), where, f"{field}.authors", problems, labels)
+        layouts.append(Layout(entry["name"], entry["years"], body, drop, authors))
     return tuple(layouts)
 
 
@@ -287,12 +302,61 @@ def _regex(pattern: str, where: str, field_name: str) -> re.Pattern[str]:
         raise ProfileError(f"{where}: field '{field_name}': bad pattern {pattern!r}: {exc}") from exc
 
 
+def _strings(table: dict, key: str, where: str, prefix: str = "") -> list[str]:
+    """A list field whose items must be non-empty strings."""
+    items = table.get(key, [])
+    if not all(isinstance(item, str) and item.strip() for item in items):
+        raise ProfileError(f"{where}: field '{prefix}{key}' must be a list of non-empty strings")
+    return [item.strip() for item in items]
+
+
+def _group_outlets(table: dict, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """[group_outlets]: outlet name -> its domains."""
+    outlets = []
+    for name, domains in table.items():
+        if not isinstance(domains, list) or not domains:
+            raise ProfileError(f"{where}: field 'group_outlets.{name}' must be a list of domains")
+        found = _strings(table, name, where, "group_outlets.")
+        if any("/" in d or "." not in d for d in found):
+            raise ProfileError(f"{where}: field 'group_outlets.{name}' must list bare domains (example.com)")
+        outlets.append((name, tuple(d.lower() for d in found)))
+    return tuple(outlets)
+
+
 def _timezone(value: str, where: str) -> timezone:
     match = _TZ.match(value)
     if not match:
         raise ProfileError(f"{where}: field 'timezone' must look like +07:00, got {value!r}")
     sign = -1 if match[1] == "-" else 1
     return timezone(sign * timedelta(hours=int(match[2]), minutes=int(match[3])))
+
+
+def _country(data: dict, where: str) -> str | None:
+    """An ISO 3166 code; for a country Bersih knows the zones of, `timezone` must be one of them."""
+    country = data.get("country")
+    if country is None:
+        return None
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise ProfileError(f"{where}: field 'country' must be an ISO 3166 code (ID, MY), got {country!r}")
+    from crawler.extract.dates import COUNTRY_ZONES  # here: crawler.extract imports this module
+
+    zones = COUNTRY_ZONES.get(country)
+    if zones and _timezone(data["timezone"], where) not in zones:
+        allowed = ", ".join(str(zone)[3:] for zone in zones)
+        raise ProfileError(
+            f"{where}: field 'timezone' {data['timezone']} is not a zone of country {country} ({allowed})"
+        )
+    return country
+
+
+def _founded(data: dict, where: str) -> int | None:
+    """The year the outlet began publishing, print or web."""
+    year = data.get("founded")
+    if year is None:
+        return None
+    if isinstance(year, bool) or not 1600 <= year <= date.today().year:
+        raise ProfileError(f"{where}: field 'founded' must be a year like 1965, got {year!r}")
+    return year
 
 
 def profile_from_data(data: dict, where: str, strict: bool = True) -> Profile:
@@ -328,6 +392,8 @@ def profile_from_data(data: dict, where: str, strict: bool = True) -> Profile:
         verified=data["verified"],
         language=data["language"],
         timezone=_timezone(data["timezone"], where),
+        country=_country(data, where),
+        founded=_founded(data, where),
         domains=tuple(d.lower() for d in data["domains"]),
         article_url=_regex(data["article_url"], where, "article_url"),
         publisher_authors=frozenset(a.casefold() for a in data.get("publisher_authors", [])),
@@ -354,6 +420,8 @@ def profile_from_data(data: dict, where: str, strict: bool = True) -> Profile:
         authors=selectors(meta.get("authors", []), "metadata.authors"),
         section=selectors(meta.get("section", []), "metadata.section"),
         tags=selectors(meta.get("tags", []), "metadata.tags"),
+        site_keywords=frozenset(k.casefold() for k in _strings(meta, "site_keywords", where, "metadata.")),
+        group_outlets=_group_outlets(data.get("group_outlets", {}), where),
         path=where,
         problems=tuple(problems or ()),
     )
@@ -402,12 +470,27 @@ def broken_profiles(directory: Path | Traversable = SITES_DIR) -> dict[str, str]
 
 def profile_for_url(url: str | None) -> Profile | None:
     """The profile whose domains own this URL, or None for an unprofiled site."""
+    return outlet_for_url(url)[0]
+
+
+def outlet_for_url(url: str | None) -> tuple[Profile | None, str | None]:
+    """The outlet that owns this URL: its profile and its name, or (None, None) for an unknown site.
+
+    The most specific domain wins: en.tempo.co over tempo.co. An outlet a profile lists in its
+    group_outlets is named, with its own profile if it has one: jakartaglobe.beritasatu.com is
+    Jakarta Globe's, not BeritaSatu's.
+    """
     if not url:
-        return None
+        return None, None
     host = (urlsplit(url).hostname or "").lower()
-    best, best_length = None, -1
-    for profile in all_profiles().values():
-        for domain in profile.domains:
-            if (host == domain or host.endswith("." + domain)) and len(domain) > best_length:
-                best, best_length = profile, len(domain)
-    return best  # the most specific domain wins: en.tempo.co over tempo.co
+    best: tuple[Profile | None, str | None] = (None, None)
+    best_length = -1
+    profiles = all_profiles()
+    for profile in profiles.values():
+        owners = [(profile, profile.name, profile.domains)]
+        owners += [(profiles.get(name), name, domains) for name, domains in profile.group_outlets]
+        for owner, name, domains in owners:
+            for domain in domains:
+                if (host == domain or host.endswith("." + domain)) and len(domain) > best_length:
+                    best, best_length = (owner, name), len(domain)
+    return best

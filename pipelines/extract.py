@@ -80,6 +80,9 @@ class ExtractPipeline:
                 raise Rejected(reason, item.url, message)
             if number == 1:
                 self.layout.observe(all_profiles().get(item.site) or profile_for_url(item.url), layout)
+            for field, reason, detail in layout.get("dates_passed_over", ()):  # future, before-founding
+                self.crawler.stats.inc_value(f"bersih/dates/passed_over/{field}/{reason}")
+                logger.info("Date passed over as %s for %s of %s: %s", reason, field, item.url, detail)
             if value is None:
                 reason = "no-article" if number == 1 else "incomplete-article"
                 raise Rejected(reason, item.url, f"no article text found on page {number} of {pages}")

@@ -63,6 +63,7 @@ LOG_FORMATTER = "crawler.logformatter.BersihLogFormatter"
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.language.LanguagePipeline": 250,
     "pipelines.dedup.DedupPipeline": 300,
     "pipelines.state.StatePipeline": 800,
     "pipelines.jsonl.JsonLinesPipeline": 900,
@@ -77,6 +78,13 @@ EXTRACT_TIMEOUT = 30
 EXTRACT_MAX_IN_FLIGHT = 0
 # Records with fewer words are rejected as "too-short".
 VALIDATE_MIN_WORDS = 40
+# Every record carries `language` and `language_score`, identified from its clean text (py3langid);
+# a page's <html lang> only settles a near tie. LANGUAGE_EXPECTED: the languages a run wants, as a
+# list or "id,en" with -s (empty: the site profile's language; Indonesian for a site without one).
+# A record in another language is, by LANGUAGE_ACTION: "keep" (written as it is), "mark" (written
+# with `language_expected`, counted as bersih/language/unexpected) or "reject" (`unexpected-language`).
+LANGUAGE_EXPECTED = []
+LANGUAGE_ACTION = "mark"
 # Cross-run state (SQLite under STATE_DIR): a run writes only what is new or changed.
 # Articles published within STATE_REFETCH_WINDOW are fetched again to catch updates;
 # older ones only when their sitemap lastmod moves.

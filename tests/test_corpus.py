@@ -53,10 +53,7 @@ def minute(stamp: str | None) -> str | None:
 
 
 # Pages whose shown time Bersih does not read yet; strict, so a fix is noticed.
-KNOWN_DATE_GAPS = {
-    "detik_2": "the page shows its update time, 10:08; the gold gives the creation time",
-    "liputan6_1": "the time sits apart from the date, in a bare <span>",
-}
+KNOWN_DATE_GAPS: dict[str, str] = {}  # none since issue 14 (detik_2, liputan6_1: tests/test_published.py)
 DATED = [
     pytest.param(p, id=p.name, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_DATE_GAPS[p.name])])
     if p.name in KNOWN_DATE_GAPS

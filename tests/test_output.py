@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from pathlib import Path
 
 import pandas
 import zstandard
-from conftest import crawl_sample
+from conftest import ROOT, crawl_sample
 
 
 def crawl(out: Path, *settings: str) -> dict:
@@ -55,3 +56,16 @@ def test_max_records_and_publication_date_partitions(tmp_path):
     ]
     assert sum(o["records"] for o in manifest["outputs"]) == 5
     assert any(p.endswith("-0002.jsonl") for p in paths)  # 16 February holds two articles, so two files
+
+
+def test_the_readme_record_table_documents_every_field_of_the_schema_with_its_null_rule():
+    schema = json.loads((ROOT / "crawler" / "record.schema.json").read_text(encoding="utf-8"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| field | type | null or empty when | meaning |") :].split("\n\n", 1)[0]
+    rows = {}
+    for line in table.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        assert len(cells) == 4 and all(cells), line  # a type, a null rule and a meaning for each
+        for name in re.findall(r"`([a-z_]+)`", cells[0]):
+            rows[name] = cells
+    assert set(rows) == set(schema["properties"])

@@ -30,9 +30,11 @@ class Command(ScrapyCommand):
         return (
             "Clean each saved HTML page with Bersih's rules and print one JSON record per line, "
             "with the schema of the crawl output. The article URL defaults to the page's canonical "
-            "or og:url; it picks the site profile. A file that cannot be read, is not HTML or holds "
-            "no article is reported on stderr, the other files are still processed, and the exit "
-            "status is 1."
+            "or og:url (an Internet Archive capture's URL is read as its original's); it picks the "
+            "site profile. A page that names no URL gets its profile from its own hints (site name, "
+            "publisher, links), and stderr says the record has no URL and to pass --url. A file that "
+            "cannot be read, is not HTML or holds no article is reported on stderr, the other files "
+            "are still processed, and the exit status is 1."
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
@@ -68,4 +70,11 @@ class Command(ScrapyCommand):
         if record is None:
             return "no article text found on the page [no-article]"
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if not record.get("url"):
+            site = f"; site {record['site']} read from the page's own hints" if record.get("site") else ""
+            print(
+                f"{path}: the record has no URL: the page names none (no canonical link or og:url); "
+                f"pass the article's URL with --url URL, one file at a time{site}",
+                file=sys.stderr,
+            )
         return None

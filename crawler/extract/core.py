@@ -8,7 +8,7 @@ import re
 import unicodedata
 from copy import copy
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import lxml.html
 from courlan import extract_domain
@@ -17,10 +17,13 @@ from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 
 from crawler import __version__
-from crawler.extract import metadata
+from crawler.extract import metadata, urls
+from crawler.extract.authors import dropped_bylines
 from crawler.extract.dates import iso
 from crawler.extract.decode import decode_html
+from crawler.extract.language import identify
 from crawler.extract.lines import Dropped, clean_lines, union_of_readings
+from crawler.extract.site import site_of
 from crawler.extract.tree import (
     count_words,
     drop_blocks,
@@ -30,7 +33,7 @@ from crawler.extract.tree import (
     prose_words,
     wrap_loose_text,
 )
-from crawler.profiles import Profile, profile_for_url
+from crawler.profiles import Profile
 from crawler.rules import LineRule, generic_rules
 
 logger = logging.getLogger(__name__)
@@ -45,7 +48,6 @@ GUARD_PROSE_SHARE = 0.5
 GUARD_SHARE = 0.5
 GUARD_GENERIC_SHARE = 0.8
 GUARD_SHORT = 100
-WIB = timezone(timedelta(hours=7))
 _HTML_HINT = re.compile(rb"<\s*(html|head|body|p|div|article|title|meta)\b", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -53,7 +55,6 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SELF_CLOSING_ROOT = re.compile(r"(<html\b[^<>]*?)\s*/>", re.IGNORECASE)
 _END_OF_DOCUMENT = re.compile(r"</\s*(?:body|html)\s*>", re.IGNORECASE)
-_AUTHOR_LINE = re.compile(r"^(?:penulis|reporter|pewarta|kontributor|author|writer)\s*:\s*(.+)$", re.I)
 
 
 class ExtractError(ValueError):
@@ -245,21 +246,33 @@ def extract(
     """
     text = _as_text(html, content_type, max_bytes)
     tree = parse(text)
-    page_url = url or metadata.canonical(tree)
-    profile = profile or profile_for_url(page_url)
+    # An archive capture's URL is its original's; without a URL the page's own names the article,
+    # and the outlet is the one the page's canonical/og:url names, else the URL's, else its hints.
+    given = urls.unwrap(url)
+    canonical = metadata.canonical(tree, given)
+    page_url = given or canonical
+    site = site_of(tree, given, urls.own_or_home(tree, given), profile)
+    profile = site.profile
     if profile and page_url:
         page_url = profile.without_single_page(page_url)
-    tz = profile.timezone if profile else WIB
 
     # Metadata first: the passes below change the tree.
     ld = metadata.json_ld(tree)
-    published = metadata.published_date(tree, page_url or "", profile, tz, ld)
-    modified = metadata.modified_date(tree, profile, tz, ld)
-    canonical = metadata.canonical(tree)
+    # The outlet's zone; a page no profile describes has its own or its country's, never WIB by default.
+    tz = profile.timezone if profile else metadata.page_zone(tree, page_url, ld)
+    passed_over: list[tuple[str, str, str]] = []  # dates in the future or before the outlet's founding
+    published = metadata.published_date(tree, page_url or "", profile, tz, ld, notes=passed_over)
+    modified = metadata.modified_date(tree, profile, tz, ld, notes=passed_over)
+    if passed_over:
+        logger.info("Dates passed over on %s: %s", page_url, passed_over)
+        if layout is not None:
+            layout["dates_passed_over"] = passed_over
     section = metadata.section(tree, page_url or "", profile, ld)
     tags = metadata.tags(tree, profile, ld)
-    language = (profile.language if profile else None) or metadata.declared_language(tree)
+    # What the profile or the page says is a hint; the language is read from the text (below).
+    declared = (profile.language if profile else None) or metadata.declared_language(tree)
     names = _site_names(tree, profile, page_url)
+    people = metadata.author_sources(tree, profile, ld)
     page = metadata.page_meta(tree)
     prose = prose_words(tree)
 
@@ -268,25 +281,24 @@ def extract(
         return None
     if layout is not None:
         layout["fallback"] = cleaned.how == "fallback"
-    dropped = cleaned.dropped
-    bylines = [
-        m[1] for d in dropped if (m := _AUTHOR_LINE.match(_SPACE.sub(" ", d.line.replace("|", " ")).strip()))
-    ]
+    credits = metadata.credits(
+        tree, people, dropped_bylines(cleaned.dropped), metadata.outlet_names(tree, profile, page_url)
+    )
     body_text = "\n".join(cleaned.paragraphs)
-    if published is None:
-        published = metadata.guessed_date(tree, page_url, tz)
+    language, language_score = identify(body_text, hint=declared)
     return {
         "url": page_url,
         "canonical_url": canonical,
-        "site": profile.name if profile else (extract_domain(page_url or "") or None),
+        "site": site.name,
         "title": metadata.clean_title(page.title, names),
-        "authors": metadata.authors(tree, profile, bylines + _split_author(page.author), ld)
-        or _split_author(metadata.guessed_author(tree)),
+        "authors": credits.authors,
+        "editors": credits.editors,
         "published": iso(published),
         "modified": iso(modified),
         "section": section,
-        "tags": tags or list(page.tags or []),
+        "tags": tags,  # not trafilatura's page.tags: they are the keyword meta tags unfiltered
         "language": language,
+        "language_score": language_score,
         "text": body_text,
         "word_count": len(body_text.split()),
         "content_hash": content_hash(body_text),
@@ -327,7 +339,3 @@ def stitch(pages: list[dict]) -> dict:
         "content_hash": content_hash(text),
         "cleaning": how,
     }
-
-
-def _split_author(value: str | None) -> list[str]:
-    return [a.strip() for a in (value or "").split(";") if a.strip()]
