@@ -6,8 +6,11 @@ import json
 import logging
 import os
 import platform
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 import scrapy
 import trafilatura
@@ -141,16 +144,14 @@ class Ledger:
 
     # --- the manifest ----------------------------------------------------------
 
+    def entries(self) -> Iterator[dict]:
+        """The URL entries as the run stands, in key order, one at a time: a run may schedule 200,000."""
+        for key, entry in sorted(self.urls.items()):
+            yield {"key": key, **_as_it_stands(entry)}
+
     def manifest(self, reason: str) -> dict:
-        """The manifest as the run stands: a URL still without an outcome is failed ("no-outcome")."""
-        urls = {key: dict(entry) for key, entry in self.urls.items()}
-        for entry in urls.values():
-            entry.pop("provisional", None)
-            if entry["outcome"] is None:
-                entry.update(
-                    outcome="failed", reason="no-outcome", detail="the run stopped before this URL ended"
-                )
-        counts, sites = counts_of(urls.values())
+        """The manifest as the run stands, but for its URL entries (entries(), written streamed)."""
+        counts, sites = counts_of(_as_it_stands(entry) for entry in self.urls.values())
         settings = self.crawler.settings
         spider = self.crawler.spider
         own_site = getattr(getattr(spider, "profile", None), "name", None)
@@ -188,7 +189,6 @@ class Ledger:
             "outputs": list(self.outputs),
             "warc": self.warc(),
             "recovered": {k: v for k, v in (recovered_of(self.crawler) or {}).items() if v},
-            "urls": [{"key": key, **entry} for key, entry in sorted(urls.items())],
         }
 
     def checkpoint(self, urls: list[str]) -> None:
@@ -199,7 +199,7 @@ class Ledger:
         path = self.output_dir / f"{manifest['run_id']}.manifest.json"
         try:
             faults.crash("before-manifest")
-            write_atomically(path, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
+            write_manifest(path, manifest, self.entries())
         except OSError as exc:  # the outputs are committed; the run's end writes the manifest again
             logger.warning("Could not write the checkpoint manifest %s: %s", path, exc)
 
@@ -212,7 +212,7 @@ class Ledger:
         path = self.output_dir / f"{manifest['run_id']}.manifest.json"
         try:
             faults.crash("before-manifest")
-            write_atomically(path, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
+            write_manifest(path, manifest, self.entries())
             release(self.crawler)
         except OSError as exc:
             logger.error("Could not write the manifest %s: %s", path, exc)
@@ -236,6 +236,26 @@ class Ledger:
         )  # fmt: skip
 
 
+def _as_it_stands(entry: dict) -> dict:
+    """An entry as the manifest gives it: a URL still without an outcome is failed ("no-outcome")."""
+    entry = {k: v for k, v in entry.items() if k != "provisional"}
+    if entry["outcome"] is None:
+        entry.update(outcome="failed", reason="no-outcome", detail="the run stopped before this URL ended")
+    return entry
+
+
+def write_manifest(path: Path, manifest: dict, entries: Iterable[dict]) -> None:
+    """Write a manifest atomically, its URL entries last and one at a time, never as one big string."""
+    head = json.dumps({**manifest, "urls": []}, ensure_ascii=False, indent=1, default=str)
+    if not head.endswith(' "urls": []\n}'):
+        raise ValueError("a manifest's URL entries must be its last field")
+    with _atomic(path) as fh:
+        fh.write(head[: -len("[]\n}")] + "[")
+        for n, entry in enumerate(entries):
+            fh.write(("," if n else "") + "\n  " + json.dumps(entry, ensure_ascii=False, default=str))
+        fh.write("\n ]\n}")
+
+
 def recovered_of(crawler: Crawler) -> dict | None:
     """What this run put right of killed runs' leftovers (crawler/recovery.py)."""
     return crawler.stats.get_value("bersih/recovered")
@@ -243,10 +263,17 @@ def recovered_of(crawler: Crawler) -> dict | None:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write under a temporary name, flush to disk, rename: the final name means complete."""
+    with _atomic(path) as fh:
+        fh.write(text)
+
+
+@contextmanager
+def _atomic(path: Path) -> Iterator[TextIO]:
+    """A file written under a temporary name, flushed to disk and renamed only when whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.part")
     with partial.open("w", encoding="utf-8") as fh:
-        fh.write(text)
+        yield fh
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(partial, path)

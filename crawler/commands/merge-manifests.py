@@ -11,7 +11,8 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.ledger import OUTCOMES, write_atomically
+from crawler.ledger import write_atomically
+from crawler.outcomes import OUTCOMES, counts_of
 
 # When workers disagree about a URL (one was cut off, another finished it), the most final wins.
 PRECEDENCE = ("written", "duplicate", "skipped", "rejected", "failed")
@@ -28,20 +29,14 @@ def merge(manifests: list[dict]) -> dict:
             kept = urls.get(key)
             if kept is None or PRECEDENCE.index(entry["outcome"]) < PRECEDENCE.index(kept["outcome"]):
                 urls[key] = {**entry, "worker": manifest["run_id"]}
-    counts = Counter(e["outcome"] for e in urls.values())
-    sites: dict[str, Counter] = {}
-    for entry in urls.values():
-        sites.setdefault(entry["site"] or "?", Counter())[entry["outcome"]] += 1
+    counts, sites = counts_of(urls.values())
     return {
         "workers": [m["run_id"] for m in manifests],
         "spiders": sorted({m["spider"] for m in manifests}),
         "started_at": min(m["started_at"] for m in manifests),
         "finished_at": max(m["finished_at"] for m in manifests),
-        "counts": {"scheduled": len(urls), **{o: counts.get(o, 0) for o in OUTCOMES}},
-        "sites": {
-            s: {"scheduled": sum(c.values()), **{o: c.get(o, 0) for o in OUTCOMES}}
-            for s, c in sorted(sites.items())
-        },
+        "counts": counts,
+        "sites": sites,
         "written_more_than_once": sorted(k for k, n in written_by.items() if n > 1),
         "health": {
             "ok": all(m["health"]["ok"] for m in manifests),
