@@ -125,6 +125,8 @@ def build_outlets_sample(directory: Path, count: int, era: str = "all") -> list[
     URL shape and listed in that outlet's sitemap, feed or index page; returns the outlets to crawl."""
     pages = [(p, profile_for_url(p.url)) for p in gold_pages() if era == "all" or _era(p.name) == era]
     pages = [(p, profile) for p, profile in pages if profile and discovery_urls(profile)]
+    # Only pages whose URL shape can be varied (some modern URLs end in a bare slug the profile needs).
+    pages = [(p, profile) for p, profile in pages if variant(p.url, 1, profile)]
     listed: dict[str, list[str]] = {}
     articles = []
     for n in range(count):

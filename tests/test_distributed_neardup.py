@@ -25,8 +25,8 @@ from test_distributed import redis_url as redis_url
 from test_state import add_article, own_sample, slow_down
 
 from crawler.canonical import url_key
-from crawler.distributed.state import RedisStateStore
 from crawler.replay.server import ReplayServer
+from crawler.state.redis_store import RedisStateStore
 
 PAIRS = 30
 SAMPLE_ARTICLES = 5

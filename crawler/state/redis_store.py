@@ -1,7 +1,7 @@
 """Cross-run state in Redis, shared by every worker: the StateStore of distributed mode.
 
-Same questions and answers as the SQLite store (crawler/state.py), so the pipelines do not
-know which one they use. Two differences, so that two workers meeting the same syndicated
+Same questions and answers as the SQLite store (sqlite_store.py; both follow records.Store), so
+the pipelines do not know which one they use. Two differences, so that two workers meeting the same syndicated
 story at once write it once: an exact text is claimed by the first URL that writes it,
 atomically; and every signature is announced in a stream as it is checked, so that its
 place in the stream decides which of two near copies came first.
@@ -25,7 +25,7 @@ import redis
 
 from crawler.distributed.frontier import _dead_here
 from crawler.run import process_alive
-from crawler.state import Known, Written, _now, skip_reason
+from crawler.state.records import Known, Written, _now, skip_reason
 
 PREFIX = "bersih:state"
 ANNOUNCED = f"{PREFIX}:announced"  # the stream of signatures checked, in the order workers met them
