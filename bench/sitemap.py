@@ -233,8 +233,8 @@ def main(argv: list[str] | None = None) -> int:
         f"after {args.items} articles (Scrapy reads the sitemaps to their end before it closes). *first "
         "article*: from the crawl's start to the first article asked of the server; *peak RSS, reading*: "
         "the crawl process's peak (VmHWM) when the last sitemap was read; *peak RSS, run*: the largest "
-        "process of the crawl over the whole run, the manifest written at the end included (the gap "
-        "between the two is that manifest of every URL, serialised in one string by crawler/ledger.py); "
+        "process of the crawl over the whole run, the manifest written at the end included (when "
+        "crawler/ledger.py built that manifest of every URL as one string, it added 350 MB); "
         "*queued in memory*: requests the disk frontier could not take. Goal: under "
         "400 MB and 10 s.\n\n" + table,
     )

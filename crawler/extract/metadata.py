@@ -382,7 +382,7 @@ def declared_language(tree: HtmlElement) -> str | None:
 
 
 def page_meta(tree: HtmlElement) -> Document:
-    """trafilatura's title (and author, when a meta tag or JSON-LD names one) of the page.
+    """trafilatura's reading of the page's meta tags and JSON-LD; Bersih takes its title.
 
     trafilatura's extract_metadata also guesses the date with htmldate, the site name,
     categories, tags and the licence: a third of its cost per page, for values Bersih
