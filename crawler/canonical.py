@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from courlan import normalize_url
 
+from crawler.extract.urls import unwrap
 from crawler.profiles import Profile, profile_for_url
 
 _AMP_PATH = re.compile(r"(^/amp(?=/)|/amp/?$)")
@@ -16,7 +17,11 @@ _AMP_PARAMETERS = {"amp", "amp_js_v", "outputType", "usqp"}
 
 
 def url_key(url: str, profile: Profile | None = None) -> str:
-    """The key of an article URL in manifests and the state store (no scheme: http and https agree)."""
+    """The key of an article URL in manifests and the state store (no scheme: http and https agree).
+
+    An Internet Archive capture has the key of the page it captured.
+    """
+    url = unwrap(url) or url
     profile = profile or profile_for_url(url)
     if profile:
         url = profile.without_single_page(url)

@@ -16,6 +16,7 @@ import lxml.html
 import pytest
 from conftest import ROOT, run_scrapy
 
+from crawler.canonical import url_key
 from crawler.extract import extract
 from crawler.extract.site import from_hints, site_of
 from crawler.extract.tags import generic_keywords
@@ -339,3 +340,9 @@ def test_site_keywords_and_group_outlets_load_and_are_checked_naming_file_and_fi
     )
     with pytest.raises(ProfileError, match=r"contoh\.toml: field 'group_outlets\.globe'"):
         load_profile(path)
+
+
+def test_an_archive_capture_has_the_key_of_the_article_it_captured():
+    original = "https://www.jpnn.com/news/pemerintah-tetapkan-ppkm-darurat"
+    capture = f"https://web.archive.org/web/20210718185200/{original}"
+    assert url_key(capture) == url_key(original) == "jpnn.com/news/pemerintah-tetapkan-ppkm-darurat"
