@@ -102,7 +102,7 @@ def test_malaysian_pages_read_in_their_own_zone(line, expected):
 
 
 def test_wita_and_wit_as_the_pages_write_them():
-    # ../shared/bulk/detik/19.html.gz (finance.detik.com d-7300045), a job advertisement:
+    # bulk/detik/19.html.gz (finance.detik.com d-7300045), a job advertisement:
     # "paling lambat sampai dengan tanggal 20 April 2024 pukul 23.59 WITA"
     assert iso(parse_date("20 April 2024 pukul 23.59 WITA", WIB)) == "2024-04-20T23:59:00+08:00"
     # viva_m1 writes its times "pukul 14.20 WIT"; on the page's day:
