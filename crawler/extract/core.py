@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import lxml.html
-from courlan import extract_domain
 from lxml.etree import ParserError
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
@@ -310,12 +309,9 @@ def extract(
 
 
 def _site_names(tree: HtmlElement, profile: Profile | None, url: str | None) -> tuple[str, ...]:
-    """What the outlet calls itself, to strip from titles."""
-    names = [metadata.first(tree, metadata.SITE_NAME) or ""]
-    domain = extract_domain(url or "") or ""
-    names.append(domain.split(".")[0] if domain else "")
-    if profile:
-        names += [profile.title, profile.name, *profile.domains]
+    """What the outlet calls itself, to strip from titles: its names, and its og:site_name even of
+    several words (which metadata.outlet_names leaves to authors, as a blog's may be its writer's)."""
+    names = (metadata.first(tree, metadata.SITE_NAME) or "", *metadata.outlet_names(tree, profile, url))
     return tuple(n for n in names if len(n) >= 3)
 
 
