@@ -22,6 +22,7 @@ from crawler import signals as bersih_signals
 from crawler.canonical import url_key
 from crawler.extract import rules_version
 from crawler.health import assess
+from crawler.items import Article
 from crawler.outcomes import OUTCOMES, counts_of
 from crawler.recovery import release
 from crawler.run import run_id
@@ -99,12 +100,11 @@ class Ledger:
                 entry["provisional"] = True
 
     def item_scraped(self, item, response, spider) -> None:
-        if isinstance(item, dict) and item.get("url"):
-            self.outcome(url_key(item["url"]), "written")
+        if isinstance(item, Article):
+            self.outcome(item.key, "written")
 
     def item_dropped(self, item, response, exception, spider) -> None:
-        url = getattr(exception, "url", None) or (item.get("url") if isinstance(item, dict) else None)
-        url = url or getattr(item, "url", None)
+        url = getattr(exception, "url", None) or getattr(item, "url", None)  # a Page's or an Article's
         if url:
             kind = getattr(exception, "outcome", "rejected")
             reason = getattr(exception, "reason", "") or str(exception)

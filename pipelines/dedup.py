@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.canonical import url_key
+from crawler.items import Article
 from crawler.neardup import NearDuplicates, from_bytes, signature, to_bytes
 from crawler.state import state_for
 from crawler.timespec import parse_duration
@@ -100,30 +101,29 @@ class DedupPipeline:
         _release(self.seen)
 
     def process_item(self, item):
-        if not isinstance(item, dict):
+        if not isinstance(item, Article):
             return item
-        key, url = url_key(item["url"]), item["url"]
-        original = self.first_url.get(item["content_hash"], url)
+        key, url, content_hash = item.key, item.url, item.record["content_hash"]
+        original = self.first_url.get(content_hash, url)
         if original == url and self.store is not None:
             # written by an earlier run under another URL?
-            original = self.store.url_with_hash(item["content_hash"], other_than=key, url=url) or original
+            original = self.store.url_with_hash(content_hash, other_than=key, url=url) or original
         if original != url:
             return self._duplicate(item, "exact-duplicate", original)
         minhash = None
         if self.near is not None:
-            minhash = signature(item["text"])
+            minhash = signature(item.record["text"])
             self._learn_earlier_signatures(key, url, minhash)
             near = self.near.original_of(key, minhash)
             if near:
                 if self.action == "drop":
-                    self._let_go(item["content_hash"], key, url)
+                    self._let_go(content_hash, key, url)
                 item = self._duplicate(item, "near-duplicate", near)  # raises, unless marking
         # Passed on: only now is the text this run's, and its signature the state's once written.
-        self.first_url.setdefault(item["content_hash"], url)
+        self.first_url.setdefault(content_hash, url)
         if minhash is not None:
             self.near.add(key, url, minhash)
-            if self.store is not None:
-                self.store.pending_signatures[url] = (key, url, to_bytes(minhash))
+            item = replace(item, signature=to_bytes(minhash))
         return item
 
     def _learn_earlier_signatures(self, key: str, url: str, minhash) -> None:
@@ -148,18 +148,16 @@ class DedupPipeline:
         if self.store is None:
             return
         try:
-            self.store.release_claims([(content_hash, key, url)])
+            self.store.let_go(content_hash, key, url)
         except Exception as exc:  # Redis gone: retried at commit; ignored once this worker is gone
             logger.warning("Could not let go of the text and signature of the copy %s: %s", url, exc)
-            return
-        self.store.claims.pop(url, None)
 
-    def _duplicate(self, item: dict, kind: str, original: str) -> dict:
+    def _duplicate(self, item: Article, kind: str, original: str) -> Article:
         self.crawler.stats.inc_value(f"bersih/duplicate/{kind}")
         if self.action == "mark":
-            return {**item, "duplicate_of": original}
+            return item.with_fields(duplicate_of=original)
         raise Duplicate(
             kind,
-            item["url"],
+            item.url,
             f"same text as {original}" if kind == "exact-duplicate" else f"nearly the text of {original}",
         )

@@ -6,8 +6,9 @@ import logging
 
 from scrapy.crawler import Crawler
 
+from crawler.canonical import url_key
 from crawler.extract import stitch
-from crawler.items import Page
+from crawler.items import Article, Page
 from crawler.pool import CleaningPool, clean_pages
 from crawler.profiles import all_profiles, profile_for_url
 from pipelines.errors import Rejected, count_rejection
@@ -17,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 class ExtractPipeline:
-    """Page -> record; pages that hold no article are rejected with the reason.
+    """Page -> Article; pages that hold no article are rejected with the reason.
 
     Cleaning runs in EXTRACT_WORKERS processes (default one per core; 0 cleans in the crawl
     process itself), so that the reactor keeps downloading while pages are cleaned.
@@ -53,7 +54,7 @@ class ExtractPipeline:
         if record.get("cleaning") == "fallback":
             self.crawler.stats.inc_value("bersih/cleaning/fallback")
             logger.info("Cleaning fell back to trafilatura's reading of the whole page: %s", item.url)
-        return record
+        return Article(record, item.key or url_key(record["url"]))
 
     def close_spider(self) -> None:
         self.layout.report()

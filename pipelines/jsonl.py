@@ -12,6 +12,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler import faults
 from crawler import signals as bersih_signals
+from crawler.items import Article
 from crawler.run import run_id, safe_name
 from crawler.state import state_for
 from pipelines.errors import Rejected
@@ -59,6 +60,7 @@ class JsonLinesPipeline:
         self.started = datetime.now(UTC)
         self.open: dict[tuple[str, str], AtomicJsonLines] = {}
         self.files: list[AtomicJsonLines] = []  # the files still whole, in the order opened
+        self.articles: dict[Path, list[Article]] = {}  # partial file -> its articles, as committed
         self.numbers: dict[tuple[str, str], int] = {}
         self.checkpoint_records = settings.getint("CHECKPOINT_RECORDS")
         self.checkpoint_seconds = settings.getfloat("CHECKPOINT_SECONDS")
@@ -93,17 +95,18 @@ class JsonLinesPipeline:
         return current
 
     def process_item(self, item):
-        if not isinstance(item, dict):
+        if not isinstance(item, Article):
             return item
         output = None
         try:
-            output = self._file_for(item)
-            output.write(item)
+            output = self._file_for(item.record)
+            output.write(item.record)
         except OSError as exc:
             if output is not None and output.broken:
                 self._give_up(output, exc)
             self._count_failed(1)
-            raise WriteFailed("write-error", item["url"], str(exc)) from exc
+            raise WriteFailed("write-error", item.url, str(exc)) from exc
+        self.articles.setdefault(output.partial, []).append(item.committed())
         self.crawler.stats.inc_value("bersih/written")
         if self._checkpoint_due():  # after the write: no record is half way through the pipelines
             self.checkpoint()
@@ -113,6 +116,7 @@ class JsonLinesPipeline:
         """A file that cannot be completed: its records are failed, and the next ones go to a new file."""
         output.abandon()
         self.files.remove(output)
+        self.articles.pop(output.partial, None)
         self.open = {place: f for place, f in self.open.items() if f is not output}
         if output.urls:
             logger.error("Could not write %s (%s): its %d records are failed and fetched again next run",
@@ -154,7 +158,7 @@ class JsonLinesPipeline:
             self.checkpoints += 1
             self.crawler.stats.inc_value("bersih/checkpoints")
             self.crawler.signals.send_catch_log(bersih_signals.checkpoint_committed, urls=urls)
-        self.open, self.files = {}, []
+        self.open, self.files, self.articles = {}, [], {}
         self.since_checkpoint = time.monotonic()
 
     def _commit(self) -> bool:
@@ -174,10 +178,9 @@ class JsonLinesPipeline:
             try:
                 # The state's transaction is the commit point: it records the records on disk and the
                 # renames due; the renames follow, and a run killed in between has them finished next.
-                durable = {url for output in self.files for url in output.urls}
                 faults.crash("before-commit")
-                store.commit(durable, [(o.partial, o.final) for o in self.files], self.run_id,
-                             {o.partial: o.urls for o in self.files}, self.output_dir)  # fmt: skip
+                committed = [(o.partial, o.final, self.articles.get(o.partial, [])) for o in self.files]
+                store.commit(committed, self.run_id, self.output_dir)
             except Exception as exc:  # the state is gone (deleted, Redis lost, disk full): nothing is final
                 self._abandon_run(exc)
                 return False

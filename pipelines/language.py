@@ -8,6 +8,7 @@ import re
 from scrapy.crawler import Crawler
 
 from crawler.extract.language import unexpected
+from crawler.items import Article
 from crawler.profiles import all_profiles
 from pipelines.errors import Rejected, count_rejection
 
@@ -51,15 +52,17 @@ class LanguagePipeline:
         return (profile.language,) if profile and profile.language else DEFAULT_EXPECTED
 
     def process_item(self, item):
-        if not isinstance(item, dict) or self.action == "keep":
+        if not isinstance(item, Article) or self.action == "keep":
             return item
-        expected = self.expected_for(item)
-        if not unexpected(item.get("language"), expected):
+        record = item.record
+        expected = self.expected_for(record)
+        if not unexpected(record.get("language"), expected):
             return item
         if self.action == "reject":
-            detail = f"{item.get('language')} ({item.get('language_score')}), expected {', '.join(expected)}"
-            error = Rejected("unexpected-language", item.get("url") or "?", detail)
+            found = f"{record.get('language')} ({record.get('language_score')})"
+            detail = f"{found}, expected {', '.join(expected)}"
+            error = Rejected("unexpected-language", item.url, detail)
             count_rejection(self.crawler.stats, error)
             raise error
         self.crawler.stats.inc_value("bersih/language/unexpected")
-        return {**item, "language_expected": list(expected)}
+        return item.with_fields(language_expected=list(expected))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.canonical import url_key
-from crawler.state import RunState, Written, state_for
+from crawler.items import Article
+from crawler.state import RunState, state_for
 from pipelines.errors import Rejected
 
 
@@ -18,7 +18,7 @@ class Unchanged(Rejected):
 
 
 class StatePipeline:
-    """Compare each record with the state store; leave the state it will leave, for the writer to commit."""
+    """Compare each article with the state store: drop it if unchanged, else number its revision."""
 
     def __init__(self, crawler: Crawler, store: RunState):
         self.crawler = crawler
@@ -32,26 +32,16 @@ class StatePipeline:
         return cls(crawler, store)
 
     def process_item(self, item):
-        if not isinstance(item, dict):
+        if not isinstance(item, Article):
             return item
-        key = url_key(item["url"])
-        known = self.store.known(key)
-        if known and known.content_hash == item["content_hash"]:
-            self.store.seen_unchanged.append((key, self.store.lastmods.get(key)))
+        known = self.store.known(item.key)
+        content_hash = item.record["content_hash"]
+        if known and known.content_hash == content_hash:
+            self.store.saw_unchanged(item.key)
             self.crawler.stats.inc_value("bersih/skipped/unchanged")
-            raise Unchanged("content-unchanged", item["url"], f"same text as revision {known.revision}")
-        revision = known.revision + 1 if known and known.content_hash else 1
-        if revision > 1:
-            item = {**item, "revision": revision, "previous_content_hash": known.content_hash}
-        self.store.pending[item["url"]] = Written(
-            key=key,
-            url=item["url"],
-            site=item["site"],
-            content_hash=item["content_hash"],
-            revision=revision,
-            published=item.get("published"),
-            lastmod=self.store.lastmods.get(key),
-        )
+            raise Unchanged("content-unchanged", item.url, f"same text as revision {known.revision}")
+        if known and known.content_hash:
+            return item.with_fields(revision=known.revision + 1, previous_content_hash=known.content_hash)
         return item
 
     def close_spider(self) -> None:

@@ -10,6 +10,7 @@ from importlib.resources import files
 from jsonschema import Draft202012Validator
 from scrapy.crawler import Crawler
 
+from crawler.items import Article
 from pipelines.errors import Rejected, count_rejection
 
 SCHEMA_PATH = files("crawler") / "record.schema.json"
@@ -55,10 +56,10 @@ class ValidatePipeline:
             raise Rejected("schema", url, problem)
 
     def process_item(self, item):
-        if not isinstance(item, dict):
+        if not isinstance(item, Article):
             return item
         try:
-            self.check(item, getattr(self.crawler.spider, "since", None))
+            self.check(item.record, getattr(self.crawler.spider, "since", None))
         except Rejected as error:
             count_rejection(self.crawler.stats, error)
             raise

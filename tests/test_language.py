@@ -20,6 +20,7 @@ from crawler.extract import extract
 from crawler.extract.core import _as_text, parse
 from crawler.extract.language import ISO_639_1, NEAR_TIE, NO_LANGUAGE, _identifier, identify
 from crawler.extract.metadata import declared_language
+from crawler.items import Article
 from crawler.profiles import profile_for_url
 from crawler.quality import gold_pages
 from pipelines.errors import Rejected
@@ -107,15 +108,16 @@ def pipeline(**settings) -> LanguagePipeline:
     return LanguagePipeline.from_crawler(get_crawler(settings_dict=settings))
 
 
-def record(language: str, site: str = "kompas") -> dict:
-    return {"url": "https://a.id/1", "site": site, "language": language, "language_score": 0.99}
+def record(language: str, site: str = "kompas", **more) -> Article:
+    fields = {"url": "https://a.id/1", "site": site, "language": language, "language_score": 0.99}
+    return Article({**fields, **more}, key="a.id/1")
 
 
 def test_the_action_keeps_marks_or_rejects_a_record_outside_the_expected_languages():
     assert pipeline(LANGUAGE_ACTION="keep").process_item(record("en")) == record("en")
     marker = pipeline(LANGUAGE_ACTION="mark")
     assert marker.process_item(record("id")) == record("id")
-    assert marker.process_item(record("en")) == {**record("en"), "language_expected": ["id"]}
+    assert marker.process_item(record("en")) == record("en", language_expected=["id"])
     assert marker.crawler.stats.get_value("bersih/language/unexpected") == 1
     rejecter = pipeline(LANGUAGE_ACTION="reject", LANGUAGE_EXPECTED="id,jv")
     assert rejecter.process_item(record("jv")) == record("jv")
@@ -128,8 +130,8 @@ def test_the_action_keeps_marks_or_rejects_a_record_outside_the_expected_languag
 def test_without_a_setting_the_profile_says_what_is_expected_and_indonesian_without_a_profile():
     marker = pipeline(LANGUAGE_ACTION="mark")
     assert marker.process_item(record("en", site="jakartapost")) == record("en", site="jakartapost")
-    assert marker.process_item(record("id", site="jakartapost"))["language_expected"] == ["en"]
-    assert marker.process_item(record("en", site="example.co.id"))["language_expected"] == ["id"]
+    assert marker.process_item(record("id", site="jakartapost")).record["language_expected"] == ["en"]
+    assert marker.process_item(record("en", site="example.co.id")).record["language_expected"] == ["id"]
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from pathlib import Path
 from conftest import crawl_sample
 from scrapy.utils.test import get_crawler
 
+from crawler.items import Article
 from crawler.run import new_run_id, safe_name
 from pipelines.jsonl import AtomicJsonLines, JsonLinesPipeline
 
@@ -51,7 +52,8 @@ def test_hostile_sites_dates_and_run_ids_write_nothing_outside_the_output_folder
     writer.open_spider()
     hostile = ["../../etc", "/abs/path", "a\x00b", "x" * 5000, "..", "", "\\..\\..\\win", "~root"]
     for n, value in enumerate(hostile):
-        writer.process_item({"url": f"https://a.id/{n}", "site": value, "published": value, "text": "t"})
+        record = {"url": f"https://a.id/{n}", "site": value, "published": value, "text": "t"}
+        writer.process_item(Article(record, key=f"a.id/{n}"))
     writer.close_spider()
     assert _files_outside(tmp_path, out) == []
     written = [json.loads(line) for f in out.rglob("*.jsonl") for line in f.read_text().splitlines()]

@@ -335,6 +335,7 @@ class ProfileSpider(SitemapSpider):
             site=self.profile.name,
             more_bodies=[body for _, body in parts[1:]],
             declared_pages=declared,
+            key=meta["bersih_key"],
         )
 
     def _own_selector(self, response: Response) -> Selector | None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from scrapy.crawler import Crawler
 
-from crawler.state.records import NewerSchemaError, Store, Written
+from crawler.items import Article
+from crawler.state.records import NewerSchemaError, Store
 from crawler.state.sqlite_store import StateStore
 
 logger = logging.getLogger(__name__)
@@ -16,19 +17,18 @@ logger = logging.getLogger(__name__)
 class RunState:
     """One crawl's view of the state store: what it saw, and what it commits once its records are on disk.
 
-    The pipelines leave here, by record URL, the state each record would leave (StatePipeline)
-    and its signature (DedupPipeline); the writer commits those of the records that reached
-    the disk, and no others. Crawls in one process (scrapy crawlall) share the store and its
-    lock, each with its own RunState.
+    The writer commits the articles that reached the disk, each with its own state and
+    signature (crawler.items.Article); this view adds what the run saw of them: the latest
+    lastmod listed for each, the articles found unchanged, and the texts it claimed in the
+    store, let go unless written. Crawls in one process (scrapy crawlall) share the store and
+    its lock, each with its own RunState.
     """
 
     def __init__(self, store: Store):
         self.store = store
-        self.lastmods: dict[str, str] = {}  # key -> sitemap or feed lastmod seen in this run
-        self.pending: dict[str, Written] = {}  # record URL -> its state, once written
-        self.pending_signatures: dict[str, tuple[str, str, bytes]] = {}  # record URL -> (key, url, minhash)
-        self.seen_unchanged: list[tuple[str, str | None]] = []  # (key, lastmod) fetched and found unchanged
-        self.claims: dict[str, tuple[str, str]] = {}  # record URL -> (content_hash, key) it claimed
+        self.lastmods: dict[str, str] = {}  # key -> the latest sitemap or feed lastmod seen in this run
+        self._unchanged: set[str] = set()  # keys fetched and found unchanged
+        self._claims: dict[str, tuple[str, str]] = {}  # record URL -> (content_hash, key) it claimed
 
     def __getattr__(self, name: str):
         return getattr(self.store, name)  # known(), skip_reason(), has_written(), ...
@@ -37,42 +37,45 @@ class RunState:
         """The store's answer; a text claimed for `url` is remembered, to be let go unless written."""
         owner = self.store.url_with_hash(content_hash, other_than, url)
         if url and owner is None:
-            self.claims[url] = (content_hash, other_than)
+            self._claims[url] = (content_hash, other_than)
         return owner
 
-    def commit(
-        self,
-        durable: set[str],
-        renames: list[tuple[Path, Path]],
-        run_id: str,
-        contents: dict[Path, list[str]] | None = None,
-        output_dir: Path | None = None,
-    ) -> None:
-        """Commit the records whose URLs are in `durable` (on disk), their signatures and the renames.
+    def saw_unchanged(self, key: str) -> None:
+        """An article fetched and found as written: the next commit keeps its lastmod and fetch time."""
+        self._unchanged.add(key)
 
-        `contents` gives the record URLs of each partial file, kept until a manifest lists them.
+    def let_go(self, content_hash: str, key: str, url: str) -> None:
+        """A dropped copy must not stand for its text: give back its claim (and announcement) now."""
+        self.store.release_claims([(content_hash, key, url)])
+        self._claims.pop(url, None)
+
+    def commit(self, files: list[tuple[Path, Path, list[Article]]], run_id: str, output_dir: Path) -> None:
+        """Commit the articles of these files (on disk now), their signatures, and the files' renames.
+
+        Each file is (partial name, final name, its articles); a local store keeps each file's
+        record keys until a manifest lists it.
         """
-        written = [w for url, w in self.pending.items() if url in durable]
-        signatures = [s for url, s in self.pending_signatures.items() if url in durable]
+        articles = [article for _, _, batch in files for article in batch]
+        written = [article.state(self.lastmods.get(article.key)) for article in articles]
+        signatures = [(a.key, a.url, a.signature) for a in articles if a.signature is not None]
+        unchanged = [(key, self.lastmods.get(key)) for key in sorted(self._unchanged)]
+        renames = [(partial, final) for partial, final, _ in files]
         extra = {}
-        if contents and self.store.keeps_outputs:
-            extra["outputs"] = [
-                (p, f, output_dir, [self.pending[u].key for u in contents.get(p, []) if u in self.pending])
-                for p, f in renames
-            ]
+        if self.store.keeps_outputs:
+            extra["outputs"] = [(p, f, output_dir, [a.key for a in batch]) for p, f, batch in files]
         try:
-            self.store.commit(written, renames, run_id, signatures, self.seen_unchanged, **extra)
+            self.store.commit(written, renames, run_id, signatures, unchanged, **extra)
         except Exception:
             self._let_go(set())
             raise
         finally:
-            self.pending, self.pending_signatures, self.seen_unchanged = {}, {}, []
-        self._let_go(durable)
+            self._unchanged = set()
+        self._let_go({article.url for article in articles})
 
     def _let_go(self, kept: set[str]) -> None:
         """Release the texts claimed by records not committed, so that another URL may write them."""
-        released = [(h, key, url) for url, (h, key) in self.claims.items() if url not in kept]
-        self.claims = {}
+        released = [(h, key, url) for url, (h, key) in self._claims.items() if url not in kept]
+        self._claims = {}
         try:
             self.store.release_claims(released)
         except Exception as exc:  # the store is gone; the claims go with it, or wait for the next run
