@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_ARGS := -s REPLAY_DIR=sample/kompas -a dates=2016-02-16,2016-02-23
 
-.PHONY: demo test lint install install-test clean
+.PHONY: demo test test-fast lint install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,14 +24,20 @@ install-test: $(VENV)/.installed-test
 # Crawl the recorded Kompas sample through the local replay server; no network needed.
 demo: install
 	$(BIN)/scrapy crawl kompas $(DEMO_ARGS) -s OUTPUT_DIR=out
-	@echo; $(BIN)/python -m crawler.report out
 
-# The quality gate's table first (every gold page, beside plain trafilatura), then the suite
-# on every core.
+# The Debian packages the tests need, found or installed (or named as missing) before anything
+# runs; the quality gate's table (every gold page, beside plain trafilatura); then the suite on
+# every core in two tiers: the fast one (no crawl, CLI, Redis or Scrapyd), then the end-to-end one
+# (README "Tests").
 test: install-test
+	@bash .ci/debian-packages
 	$(BIN)/ruff check .
 	$(BIN)/scrapy evaluate
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto -m "not e2e"
+	$(BIN)/pytest -n auto -m e2e
+
+test-fast: install-test
+	$(BIN)/pytest -n auto -m "not e2e"
 
 lint: install-test
 	$(BIN)/ruff check .

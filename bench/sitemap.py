@@ -131,7 +131,17 @@ def crawl(urls: int, children: int, items: int, timeout: float) -> dict:
         server.start_in_thread()
         settings = [f"REPLAY_SERVER={server.url}", f"OUTPUT_DIR={tmp / 'out'}", f"STATE_DIR={tmp / 'state'}",
                     f"CLOSESPIDER_ITEMCOUNT={items}", "DEDUP_ENABLED=0", "LOG_LEVEL=INFO"]  # fmt: skip
-        command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"url={INDEX}"]
+        command = [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "news",
+            "-a",
+            f"url={INDEX}",
+            "-s",
+            "STATS_DUMP_LEVEL=INFO",
+        ]
         command += [part for s in settings for part in ("-s", s)]
         started = time.monotonic()
         job = subprocess.Popen(

@@ -41,7 +41,7 @@ def earlier_file(output_dir: Path, warc_dir: Path, run: str) -> Path | None:
     for path in (output_dir / f"{run}.manifest.json", warc_dir / f"{run}.warc.gz"):
         if path.exists():
             return path
-    own = re.compile(rf"\.?{re.escape(run)}(-\d{{4}})?\.(jsonl|warc)")
+    own = re.compile(rf"\.?{re.escape(run)}(-\d{{4}})?\.(jsonl|parquet|warc)")
     return next((p for p in output_dir.rglob(f"*{run}*") if own.match(p.name)), None)
 
 
@@ -89,7 +89,7 @@ def earlier_output(output_dir: Path) -> list[Path]:
     return [
         p for p in output_dir.rglob("*")
         if p.is_file() and not p.name.startswith(".") and "warc" not in p.relative_to(output_dir).parts
-        and (p.name.endswith(".manifest.json") or ".jsonl" in p.name)
+        and (p.name.endswith((".manifest.json", ".parquet")) or ".jsonl" in p.name)
     ]  # fmt: skip
 
 

@@ -66,7 +66,7 @@ def recover(crawler: Crawler, store) -> dict:
         if _owner_alive(owner):
             continue
         run = owner.name[1 : -len(".owner")]
-        own = re.compile(rf"\.{re.escape(run)}(-\d{{4}})?\.(jsonl(\.gz|\.zst)?|manifest\.json)\.part")
+        own = re.compile(rf"\.{re.escape(run)}(-\d{{4}})?\.(jsonl(\.gz|\.zst)?|parquet|manifest\.json)\.part")
         for part in sorted(output_dir.rglob(f".{run}*.part")):
             if own.fullmatch(part.name):  # not another run whose id starts with this one's
                 part.unlink(missing_ok=True)
@@ -195,13 +195,17 @@ def _empty_manifest(run: str) -> dict:
 
 
 def _output_on_disk(folder: Path, final: Path) -> dict:
-    from pipelines.outfile import read_back
+    from pipelines.outfile import on_disk
 
-    records, sha256 = read_back(final, _compression(final))
+    records, sha256 = on_disk(final)
     return {"path": str(final.relative_to(folder)), "records": records, "sha256": sha256}
 
 
 def _urls_of(final: Path) -> list[str]:
+    if final.suffix == ".parquet":
+        from pipelines.parquetfile import urls_in
+
+        return urls_in(final)
     return [json.loads(line)["url"] for line in _lines(final, _compression(final))]
 
 

@@ -1,16 +1,20 @@
-"""An end-of-run summary in the log: what was fetched, written and rejected, and why."""
+"""The end of a run: one line per site in the log, and one table of all its sites on stdout."""
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from crawler.drift import drift_of
 from crawler.ledger import Ledger
-from crawler.outcomes import OUTCOMES
+from crawler.outcomes import OUTCOMES, counts_of
+from crawler.report import summary
+from crawler.reprocess import ReprocessSpider
 
 logger = logging.getLogger(__name__)
 
@@ -41,38 +45,95 @@ class RunSummary:
         self.crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def spider_closed(self, spider, reason: str) -> None:
-        ledger = next((e for e in self.crawler.extensions.middlewares if isinstance(e, Ledger)), None)
+        ledger = ledger_of(self.crawler)
         pages = self.stats.get_value("bersih/pages", 0)
+        got = "read" if isinstance(spider, ReprocessSpider) else "fetched"  # out of WARC archives
         if ledger is None:  # no manifest to agree with: the stats alone
             stats = self.stats.get_stats()
             logger.info(
-                "Run summary for %s (%s): %d article pages fetched, %d written, %d rejected%s, %d failed%s",
-                spider.name, reason, pages, stats.get("bersih/written", 0),
+                "Run summary for %s (%s): %d article pages %s, %d written, %d rejected%s, %d failed%s",
+                spider.name, reason, pages, got, stats.get("bersih/written", 0),
                 stats.get("bersih/rejected", 0), _breakdown(stats, "bersih/rejected/"),
                 stats.get("bersih/failed", 0), _breakdown(stats, "bersih/failed/"),
             )  # fmt: skip
             return
-        counts, reasons = outcome_counts(ledger.urls.values())
+        counts, reasons = outcome_counts(ledger.entries())
         order = (*SHOWN_FIRST, *(o for o in OUTCOMES if o not in SHOWN_FIRST))
         parts = [f"{counts[o]} {o}{_reasons(reasons[o]) if o != 'written' else ''}" for o in order]
         logger.info(
-            "Run summary for %s (%s): %d article pages fetched, %d scheduled: %s",
-            spider.name, reason, pages, sum(counts.values()), ", ".join(parts),
+            "Run summary for %s (%s): %d article pages %s, %d scheduled: %s",
+            spider.name, reason, pages, got, counts["scheduled"], ", ".join(parts),
         )  # fmt: skip
 
 
-def outcome_counts(entries: Iterable[dict]) -> tuple[Counter, dict[str, Counter]]:
-    """Per outcome, the URLs and their reasons, as the manifest counts them."""
-    counts: Counter = Counter({o: 0 for o in OUTCOMES})
+def outcome_counts(entries: Iterable[dict]) -> tuple[dict[str, int], dict[str, Counter]]:
+    """Per outcome, the URLs (counted by the manifest's counts_of) and their reasons.
+
+    `entries` are the Ledger's as the manifest gives them (Ledger.entries()): a URL without an
+    outcome is already failed, no-outcome.
+    """
     reasons: dict[str, Counter] = {o: Counter() for o in OUTCOMES}
-    for entry in entries:
-        # An entry the Ledger has not closed is what its manifest calls it: failed, no-outcome.
-        outcome = entry.get("outcome") or "failed"
-        reason = entry.get("reason") or ("no-outcome" if not entry.get("outcome") else "")
-        counts[outcome] += 1
-        if reason:
-            reasons.setdefault(outcome, Counter())[reason] += 1
+
+    def noting(entries: Iterable[dict]) -> Iterator[dict]:
+        for entry in entries:
+            if entry.get("reason"):
+                reasons.setdefault(entry["outcome"], Counter())[entry["reason"]] += 1
+            yield entry
+
+    counts, _ = counts_of(noting(entries))
     return counts, reasons
+
+
+def ledger_of(crawler: Crawler) -> Ledger | None:
+    """The crawl's Ledger extension, or None (switched off, or the crawl never got that far)."""
+    try:
+        return crawler.get_extension(Ledger)
+    except RuntimeError:  # the crawl did not build its extensions
+        return None
+
+
+def run_of(crawler: Crawler) -> dict:
+    """A crawl as the table shows it: its manifest's counts per site and its files, from its Ledger."""
+    site = crawler.spidercls.name
+    try:
+        stats = crawler.stats.get_stats()
+    except RuntimeError:  # the crawl did not get as far as its stats
+        stats = {}
+    ledger = ledger_of(crawler)
+    if ledger is None or stats.get("bersih/start_error") or getattr(crawler, "spider", None) is None:
+        return {"site": site, "note": "did not start"}
+    _, sites = counts_of(ledger.entries())
+    own = getattr(getattr(crawler.spider, "profile", None), "name", None)
+    if own and own not in sites:  # a site with nothing scheduled is still a row, as in the manifest
+        sites[own] = {"scheduled": 0, **dict.fromkeys(OUTCOMES, 0)}
+    manifest = ledger.output_dir / f"{stats.get('bersih/run_id')}.manifest.json"
+    failed = stats.get("bersih/manifest_failed")
+    return {
+        "site": site,
+        "sites": dict(sorted(sites.items())),
+        "finish_reason": stats.get("finish_reason"),
+        "outputs": list(ledger.outputs),
+        "warc": ledger.warc(),
+        "output_dir": ledger.output_dir,
+        "manifest": None if failed or not manifest.is_file() else manifest,
+        "manifest_error": failed,
+    }
+
+
+def print_summary(crawlers: list[Crawler]) -> None:
+    """The table of every site the command crawled, on stdout (stderr when a feed writes to stdout)."""
+    if not crawlers:
+        return
+    out = sys.stderr if any(_feeds_stdout(c) for c in crawlers) else sys.stdout
+    print(summary([run_of(c) for c in crawlers]), file=out, flush=True)
+    for crawler in crawlers:  # the drift alarms under the table, one line each (crawler/drift)
+        for alarm in (alarm for alarms in drift_of(crawler).values() for alarm in alarms):
+            print(f"Drift alarm: {alarm['message']}", file=out, flush=True)
+
+
+def _feeds_stdout(crawler: Crawler) -> bool:
+    """Whether Scrapy's feed exports write items to stdout (-o -), where the table must not go."""
+    return any(str(uri).startswith(("stdout:", "-")) for uri in crawler.settings.getdict("FEEDS"))
 
 
 def _reasons(counter: Counter) -> str:

@@ -16,7 +16,7 @@ from crawler.items import Article
 from crawler.run import run_id, safe_name
 from crawler.state import state_for
 from pipelines.errors import Rejected
-from pipelines.outfile import SUFFIXES, AtomicJsonLines, sync_directory
+from pipelines.outfile import FORMATS, SUFFIXES, AtomicJsonLines, file_class, suffix, sync_directory
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class WriteFailed(Rejected):
 
 
 class JsonLinesPipeline:
-    """OUTPUT_DIR/<site>/<partition>/<run-id>[-NNNN].jsonl[.gz|.zst].
+    """OUTPUT_DIR/<site>/<partition>/<run-id>[-NNNN].jsonl[.gz|.zst], or .parquet (OUTPUT_FORMAT).
 
     The partition is the run's UTC start date (OUTPUT_PARTITION = "crawl-date"), the article's
     publication date in the outlet's time ("published-date"), or none ("site"). With
@@ -48,6 +48,9 @@ class JsonLinesPipeline:
         self.crawler = crawler
         self.output_dir = Path(settings.get("OUTPUT_DIR"))
         self.compression = settings.get("OUTPUT_COMPRESSION") or None
+        self.format = settings.get("OUTPUT_FORMAT") or "jsonl"  # or parquet (pipelines/parquetfile.py)
+        if self.format not in FORMATS:
+            raise NotConfigured(f"OUTPUT_FORMAT must be jsonl or parquet, not {self.format!r}")
         self.partition = settings.get("OUTPUT_PARTITION")
         self.max_records = settings.getint("OUTPUT_MAX_RECORDS")
         if self.compression not in SUFFIXES:
@@ -88,8 +91,9 @@ class JsonLinesPipeline:
         current = self.open.get(place)
         if current is None or (self.max_records and current.records >= self.max_records):
             number = self.numbers[place] = self.numbers.get(place, 0) + 1
-            name = self.run_id + (f"-{number:04d}" if number > 1 else "") + SUFFIXES[self.compression]
-            current = AtomicJsonLines(self.output_dir.joinpath(*place, name), self.compression)
+            number_part = f"-{number:04d}" if number > 1 else ""
+            name = self.run_id + number_part + suffix(self.format, self.compression)
+            current = file_class(self.format)(self.output_dir.joinpath(*place, name), self.compression)
             self.open[place] = current
             self.files.append(current)
         return current

@@ -1,4 +1,7 @@
-"""One JSON Lines output file, written under a temporary name: whole records only, counted from the disk."""
+"""One JSON Lines output file, written under a temporary name: whole records only, counted from the disk.
+
+The Parquet file (OUTPUT_FORMAT = "parquet") is pipelines.parquetfile.AtomicParquet, with the same interface.
+"""
 
 from __future__ import annotations
 
@@ -48,7 +51,29 @@ class _RawFile:
             os.close(fd)
 
 
-class AtomicJsonLines:
+class OutputFile:
+    """An output file written as .<name>.part and renamed to <name> once it is complete on disk."""
+
+    def __init__(self, final: Path):
+        self.final = final
+        self.partial = final.with_name(f".{final.name}.part")
+
+    def prepare(self) -> None:
+        """Flush, sync and read the file back: each kind of file does it its own way."""
+        raise NotImplementedError
+
+    def rename(self) -> None:
+        """Give the prepared file its final name, durably."""
+        os.replace(self.partial, self.final)
+        sync_directory(self.final.parent)
+
+    def commit(self) -> None:
+        """Prepare, then rename: the final name appears only with complete content."""
+        self.prepare()
+        self.rename()
+
+
+class AtomicJsonLines(OutputFile):
     """One output file: written as .<name>.part, renamed to <name> once it is complete on disk.
 
     A write that fails (a full disk, a lost mount) leaves only whole records: a plain file is cut
@@ -57,8 +82,7 @@ class AtomicJsonLines:
     """
 
     def __init__(self, final: Path, compression: str | None = None):
-        self.final = final
-        self.partial = final.with_name(f".{final.name}.part")
+        super().__init__(final)
         self.compression = compression
         self.urls: list[str] = []  # the records in the file, in order
         self.broken: OSError | None = None
@@ -116,16 +140,6 @@ class AtomicJsonLines:
         if lines != self.records:
             raise OSError(errno.EIO, f"{self.partial} holds {lines} records of the {self.records} written")
 
-    def rename(self) -> None:
-        """Give the prepared file its final name, durably."""
-        os.replace(self.partial, self.final)
-        sync_directory(self.final.parent)
-
-    def commit(self) -> None:
-        """Prepare, then rename: the final name appears only with complete content."""
-        self.prepare()
-        self.rename()
-
     def abandon(self) -> None:
         """Give the file up: closed, and its partial file removed where the disk allows."""
         with contextlib.suppress(OSError):
@@ -163,3 +177,31 @@ def sync_directory(directory: Path) -> None:
         os.fsync(handle)
     finally:
         os.close(handle)
+
+
+FORMATS = ("jsonl", "parquet")  # OUTPUT_FORMAT
+
+
+def suffix(output_format: str, compression: str | None) -> str:
+    """An output file's name ends in this: .jsonl[.gz|.zst], or .parquet (compressed inside)."""
+    return ".parquet" if output_format == "parquet" else SUFFIXES[compression]
+
+
+def file_class(output_format: str) -> type:
+    """The class of one output file of OUTPUT_FORMAT; pyarrow is imported only for Parquet."""
+    if output_format == "parquet":
+        from pipelines.parquetfile import AtomicParquet
+
+        return AtomicParquet
+    if output_format == "jsonl":
+        return AtomicJsonLines
+    raise ValueError(f"OUTPUT_FORMAT must be one of {', '.join(FORMATS)}, not {output_format!r}")
+
+
+def on_disk(path: Path) -> tuple[int, str]:
+    """(records, sha256) of a finished output file of either format, as it is on disk."""
+    if path.name.endswith(".parquet"):
+        from pipelines.parquetfile import read_back as read_parquet
+
+        return read_parquet(path)
+    return read_back(path, {".gz": "gzip", ".zst": "zstd"}.get(path.suffix))

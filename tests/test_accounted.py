@@ -280,3 +280,17 @@ def test_rebuildstate_exits_2_on_a_file_with_no_readable_record(written_sample, 
     assert f"{bad}: line 1: not readable as gzip" in result.stderr
     assert f"Error: no readable record in {bad}" in result.stderr
     assert "5 articles from 2 files" in result.stdout
+
+
+def test_rebuildstate_reads_parquet_output(tmp_path):
+    out = tmp_path / "out"
+    result = crawl_sample(out, "OUTPUT_FORMAT=parquet")
+    assert result.returncode == 0, result.stderr[-3000:]
+    manifest = json.loads(next(out.glob("*.manifest.json")).read_text())
+    assert [Path(o["path"]).suffix for o in manifest["outputs"]] == [".parquet"]
+    rebuilt = run_scrapy("rebuildstate", str(out), "-s", f"STATE_DIR={tmp_path / 'state'}")
+    assert rebuilt.returncode == 0 and "Traceback" not in rebuilt.stderr, rebuilt.stderr
+    assert f"Rebuilt {tmp_path / 'state' / 'bersih.sqlite3'}: 5 articles from 1 files" in rebuilt.stdout
+    again = crawl_sample(tmp_path / "again", f"STATE_DIR={tmp_path / 'state'}")
+    manifest = json.loads(next((tmp_path / "again").glob("*.manifest.json")).read_text())
+    assert {e["outcome"] for e in manifest["urls"]} == {"skipped"}, again.stderr[-3000:]

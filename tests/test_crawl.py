@@ -5,15 +5,26 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, SAMPLE_DATES, SCRAPY, crawl_sample, present, run_scrapy, sample_pages, stat
+from conftest import (
+    PATIENCE,
+    ROOT,
+    SAMPLE,
+    SAMPLE_DATES,
+    SCRAPY,
+    HeldReplay,
+    crawl_sample,
+    present,
+    run_scrapy,
+    sample_pages,
+    stat,
+    wait_until,
+)
 from jsonschema import Draft202012Validator
 
 from crawler.ledger import OUTCOMES
@@ -214,35 +225,27 @@ def test_bad_pages_are_rejected_by_name_and_the_crawl_goes_on(tmp_path):
 
 
 def test_a_killed_crawl_leaves_no_file_under_a_final_name(tmp_path):
-    sample = tmp_path / "slow"
-    shutil.copytree(SAMPLE, sample)
-    entries = [json.loads(line) for line in (SAMPLE / "responses.jsonl").read_text().splitlines()]
-    for entry in entries:
-        if "body" in entry and entry["body"].startswith("../"):
-            entry["body"] = str((SAMPLE / entry["body"]).resolve())
-        if "kompas_6" in entry.get("body", ""):
-            entry["delay_seconds"] = 60  # the crawl hangs here, with other records already written
-    (sample / "responses.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))
+    # The crawl waits on kompas_6 (…/165200515/…), held to the end, with the other records written.
+    server = HeldReplay(SAMPLE, lambda url: "165200515" in url).start_in_thread()
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     crawl = subprocess.Popen(
-        [*SCRAPY, "crawl", "kompas", "-s", f"REPLAY_DIR={sample}", "-s", f"OUTPUT_DIR={out}",
+        [*SCRAPY, "crawl", "kompas", "-s", f"REPLAY_SERVER={server.url}", "-s", f"OUTPUT_DIR={out}",
          "-s", f"STATE_DIR={tmp_path / 'state'}",
-         "-s", "DOWNLOAD_TIMEOUT=120", "-a", f"dates={SAMPLE_DATES}"],
+         "-s", f"DOWNLOAD_TIMEOUT={PATIENCE}", "-a", f"dates={SAMPLE_DATES}"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+
+    def four_written() -> bool:
+        partial = outputs(out)[1]
+        return bool(partial) and len(partial[0].read_text(encoding="utf-8").splitlines()) >= 4
+
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            partial = outputs(out)[1]
-            if partial and len(partial[0].read_text(encoding="utf-8").splitlines()) >= 4:
-                break
-            time.sleep(0.2)
-        else:
-            pytest.fail("the crawl wrote nothing within a minute")
+        wait_until(four_written, "the crawl writes four records")
         crawl.send_signal(signal.SIGKILL)
-        crawl.wait(timeout=30)
+        crawl.wait(timeout=PATIENCE)
     finally:
+        server.shutdown()
         if crawl.poll() is None:
             crawl.kill()
     final, partial = outputs(out)
@@ -263,6 +266,7 @@ settings = get_project_settings()
 settings.set("REPLAY_DIR", sys.argv[2], priority="cmdline")
 settings.set("OUTPUT_DIR", sys.argv[3], priority="cmdline")
 settings.set("STATE_DIR", sys.argv[4], priority="cmdline")
+settings.set("STATS_DUMP_LEVEL", "INFO", priority="cmdline")  # stat() reads the dump
 process = CrawlerProcess(settings)
 process.crawl(spider_for(profile, "__main__"), dates="2016-02-16,2016-02-23")
 process.start()

@@ -15,9 +15,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, SAMPLE_DATES, SCRAPY, crawl_sample
+from conftest import PATIENCE, ROOT, SAMPLE, SAMPLE_DATES, SCRAPY, HeldReplay, crawl_sample
 from test_state import add_reports, latest, manifests, own_sample
 
+from crawler.replay.archive import url_key
 from crawler.state import StateError, StateStore, Written
 
 ARTICLES = 5
@@ -66,6 +67,13 @@ def slow_article(replay: Path, seconds: float) -> None:
     (replay / "responses.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))
 
 
+def held_article(replay: Path) -> HeldReplay:
+    """A replay server of `replay` that answers kompas_6 only once the test releases it."""
+    entries = [json.loads(line) for line in (replay / "responses.jsonl").read_text().splitlines()]
+    held = url_key(next(e["url"] for e in entries if "kompas_6" in e.get("body", "")))
+    return HeldReplay(replay, lambda url: url_key(url) == held).start_in_thread()
+
+
 def start(out: Path, state: Path, replay: Path, *settings: str) -> subprocess.Popen:
     extra = [part for setting in settings for part in ("-s", setting)]
     command = [*SCRAPY, "crawl", "kompas", "-s", f"REPLAY_DIR={replay}", "-s", f"OUTPUT_DIR={out}",
@@ -76,7 +84,7 @@ def start(out: Path, state: Path, replay: Path, *settings: str) -> subprocess.Po
 
 def wait_for_partial_records(out: Path, count: int, crawl: subprocess.Popen) -> None:
     """Until the crawl's partial output holds `count` whole records."""
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + PATIENCE
     while time.monotonic() < deadline:
         partial = [p for p in out.rglob(".*.jsonl.part")] if out.exists() else []
         if partial and len(partial[0].read_bytes().splitlines()) >= count:
@@ -84,7 +92,7 @@ def wait_for_partial_records(out: Path, count: int, crawl: subprocess.Popen) -> 
         assert crawl.poll() is None, crawl.communicate()[1][-3000:]
         time.sleep(0.1)
     crawl.kill()
-    pytest.fail(f"the crawl wrote no {count} records within 90 s")
+    pytest.fail(f"the crawl wrote no {count} records within {PATIENCE} s")
 
 
 # --- fault 1: an output folder that cannot be written --------------------------------------------
@@ -194,11 +202,15 @@ def test_a_warc_archive_that_fills_the_disk_says_so_once_and_in_the_manifest(tmp
 
 def test_a_state_folder_deleted_mid_run_fails_the_commit(tmp_path):
     replay, out, state = own_sample(tmp_path), tmp_path / "out", tmp_path / "state"
-    slow_article(replay, 4)
-    crawl_job = start(out, state, replay)
-    wait_for_partial_records(out, ARTICLES - 1, crawl_job)  # all but the slow one, not committed
-    shutil.rmtree(state)
-    log = crawl_job.communicate(timeout=120)[1]
+    server = held_article(replay)
+    try:
+        crawl_job = start(out, state, replay, f"REPLAY_SERVER={server.url}")
+        wait_for_partial_records(out, ARTICLES - 1, crawl_job)  # all but the held one, not committed
+        shutil.rmtree(state)
+        server.release()
+        log = crawl_job.communicate(timeout=PATIENCE)[1]
+    finally:
+        server.shutdown()
     assert crawl_job.returncode == 4, log[-3000:]
     assert f"{state / 'bersih.sqlite3'} was deleted during the run" in log
     assert "Traceback" not in log
@@ -251,11 +263,20 @@ def test_a_run_id_used_before_is_refused_and_the_first_run_is_untouched(tmp_path
 
 def test_a_run_stopped_before_it_finishes_is_not_success_and_commits_what_is_on_disk(tmp_path):
     replay, out, state = own_sample(tmp_path), tmp_path / "out", tmp_path / "state"
-    slow_article(replay, 6)
-    crawl_job = start(out, state, replay)
-    wait_for_partial_records(out, ARTICLES - 1, crawl_job)
-    crawl_job.send_signal(signal.SIGTERM)  # cron's timeout: a graceful stop, which lets the fetch end
-    log = crawl_job.communicate(timeout=120)[1]
+    server = held_article(replay)
+    try:
+        crawl_job = start(out, state, replay, f"REPLAY_SERVER={server.url}")
+        wait_for_partial_records(out, ARTICLES - 1, crawl_job)
+        crawl_job.send_signal(signal.SIGTERM)  # cron's timeout: a graceful stop, which lets the fetch end
+        log = []
+        for line in crawl_job.stderr:
+            log.append(line)
+            if "shutting down gracefully" in line:
+                break
+        server.release()
+        log = "".join(log) + crawl_job.communicate(timeout=PATIENCE)[1]
+    finally:
+        server.shutdown()
     assert "Received SIGTERM, shutting down gracefully" in log
     assert crawl_job.returncode == 3, log[-3000:]
     assert "Error: kompas stopped before it finished (shutdown)" in log
@@ -265,17 +286,20 @@ def test_a_run_stopped_before_it_finishes_is_not_success_and_commits_what_is_on_
 
 def test_a_forced_stop_is_not_success_and_commits_nothing(tmp_path):
     replay, out, state = own_sample(tmp_path), tmp_path / "out", tmp_path / "state"
-    slow_article(replay, 60)
-    crawl_job = start(out, state, replay, "DOWNLOAD_TIMEOUT=120")
-    wait_for_partial_records(out, ARTICLES - 1, crawl_job)
-    log = []
-    crawl_job.send_signal(signal.SIGINT)
-    for line in crawl_job.stderr:  # the first Ctrl-C is taken: a graceful stop, waiting for the fetch
-        log.append(line)
-        if "shutting down gracefully" in line:
-            break
-    crawl_job.send_signal(signal.SIGINT)  # the second: an unclean stop
-    log += crawl_job.communicate(timeout=60)[1]
+    server = held_article(replay)  # never released: the crawl is stopped while it waits
+    try:
+        crawl_job = start(out, state, replay, f"REPLAY_SERVER={server.url}", f"DOWNLOAD_TIMEOUT={PATIENCE}")
+        wait_for_partial_records(out, ARTICLES - 1, crawl_job)
+        log = []
+        crawl_job.send_signal(signal.SIGINT)
+        for line in crawl_job.stderr:  # the first Ctrl-C is taken: a graceful stop, waiting for the fetch
+            log.append(line)
+            if "shutting down gracefully" in line:
+                break
+        crawl_job.send_signal(signal.SIGINT)  # the second: an unclean stop
+        log += crawl_job.communicate(timeout=PATIENCE)[1]
+    finally:
+        server.shutdown()
     assert "forcing unclean shutdown" in "".join(log), "".join(log)[-3000:]
     assert crawl_job.returncode == 3, "".join(log)[-3000:]
     assert "Error: kompas stopped before it finished (forced)" in "".join(log)

@@ -167,5 +167,5 @@ def test_a_default_crawl_writes_the_language_and_its_score_and_marks_nothing(tmp
     written = [json.loads(line) for f in out.rglob("*.jsonl") for line in f.read_text().splitlines()]
     assert len(written) == 5
     assert {r["language"] for r in written} == {"id"}  # Kompas's 2016 pages declare lang="en"
-    assert all(0.5 < r["language_score"] <= 1 and "language_expected" not in r for r in written)
+    assert all(0.5 < r["language_score"] <= 1 and r["language_expected"] is None for r in written)
     assert stat(result.stderr, "bersih/language/unexpected") == 0

@@ -2,9 +2,10 @@
 
 import logging
 
-from conftest import run_scrapy
+from conftest import run_scrapy, sample_pages
 from scrapy.utils.test import get_crawler
 
+from crawler.extract import extract
 from crawler.profiles import all_profiles
 from pipelines.layout import LayoutWatch
 
@@ -34,7 +35,7 @@ def test_only_the_drops_of_the_layouts_pages_matched_are_watched(caplog):
     assert matched[0] not in unmatched and xpath_of(".ads-on-body") in unmatched
     with caplog.at_level(logging.INFO, logger="pipelines.layout"):
         watch.report()
-    assert "matched nothing" in caplog.text and "read-content: .ads-on-body" in caplog.text
+    assert "matched nothing" in caplog.text and "read-content (1 page): .ads-on-body" in caplog.text
     assert "no layout matched" not in caplog.text
     assert watch.stats.get_value("bersih/layout/unmatched_selectors/kompas") == len(unmatched)
     assert watch.stats.get_value(f"bersih/layout/pages/kompas/{newest.name}") == 1
@@ -51,6 +52,31 @@ def test_drops_of_layouts_no_page_had_are_not_reported(caplog):
     assert "inner-link-baca-juga" not in caplog.text
     if not kompas.drop:
         assert "matched nothing" not in caplog.text
+
+
+def test_a_layouts_drop_is_judged_on_the_pages_of_that_layout_alone(caplog):
+    kompas = all_profiles()["kompas"]
+    newest, old = kompas.layouts[0], kompas.layouts[-1]
+    baca_juga = xpath_of("a.inner-link-baca-juga")
+    # A page of the old layout that happens to hold the newest layout's selector says nothing of it.
+    watch = watch_kompas({"layout": newest.name, "matched": []}, {"layout": old.name, "matched": [baca_juga]})
+    assert (newest.name, baca_juga) in watch.unmatched("kompas")
+    with caplog.at_level(logging.INFO, logger="pipelines.layout"):
+        watch.report()
+    assert "read-content (1 page): a.inner-link-baca-juga" in caplog.text
+
+
+def test_the_demo_sample_leaves_no_selector_unmatched(caplog):
+    """The five 2016 pages of the demo, cleaned as a crawl does: each layout's drops on its own pages."""
+    watch = LayoutWatch(get_crawler().stats)
+    for page in sample_pages():
+        layout: dict = {"url": page.url}
+        extract(page.html, url=page.url, profile=all_profiles()["kompas"], layout=layout)
+        watch.observe(all_profiles()["kompas"], layout)
+    with caplog.at_level(logging.INFO, logger="pipelines.layout"):
+        watch.report()
+    assert sum(watch.layouts["kompas"].values()) == 5
+    assert "matched nothing" not in caplog.text and watch.unmatched("kompas") == []
 
 
 def test_pages_no_layout_matched_are_warned_about(caplog):

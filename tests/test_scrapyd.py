@@ -37,16 +37,16 @@ def scrapyd(tmp_path):
     )
     server = subprocess.Popen([SCRAPYD], cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a hang, not a busy machine
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"{url}/daemonstatus.json", timeout=2)
+            urllib.request.urlopen(f"{url}/daemonstatus.json", timeout=10)
             break
         except OSError:
             time.sleep(0.3)
     else:
         server.kill()
-        pytest.fail("scrapyd did not start within 30 s")
+        pytest.fail("scrapyd did not start within 120 s")
     yield url, home
     server.terminate()
     server.wait(timeout=20)

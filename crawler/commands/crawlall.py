@@ -9,10 +9,13 @@ from pathlib import Path
 
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.crawler import Crawler
-from scrapy.exceptions import UsageError
 
-from crawler.exitcodes import CONFIG, OK, PRECEDENCE, exit_status
+from crawler.commands.crawl import refuse, unknown_name
+from crawler.distributed.connection import distributed_problem
+from crawler.exitcodes import CONFIG, OK, PRECEDENCE, exit_status, started, watch_start
 from crawler.profiles import all_profiles, broken_profiles
+from crawler.settingcheck import setting_problems
+from crawler.summary import print_summary
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +51,16 @@ class Command(BaseRunSpiderCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         profiles, broken = all_profiles(), broken_profiles()
         names = [n.strip() for n in opts.sites.split(",")] if opts.sites else sorted({*profiles, *broken})
-        unknown = [n for n in names if n not in profiles and n not in broken]
-        if unknown:
-            raise UsageError(f"no profile named {', '.join(unknown)}; scrapy list -v shows them")
+        known = {*profiles, *broken}
+        problems = setting_problems(self.settings) or [
+            unknown_name("profile", n, known, "scrapy list -v") for n in names if n not in known
+        ]
+        if not problems and self.settings.getbool("DISTRIBUTED"):  # the first problem: Redis is one for all
+            chosen = (distributed_problem(self.settings, n) for n in names if n in profiles)
+            problems = [p for p in [next(filter(None, chosen), None)] if p]
+        if refuse(problems, self.settings):
+            self.exitcode = CONFIG
+            return
         # A broken profile chosen (by name, or as one of all) is an error, also under --verified:
         # whether it is verified is in the file that cannot be read. The other sites still run.
         errors = [refusal(name, broken[name]) for name in names if name in broken]
@@ -60,9 +70,10 @@ class Command(BaseRunSpiderCommand):
         crawlers = [self._create_crawler(name) for name in names]
         for crawler in crawlers:
             own_job_dir(crawler)
-            self.crawler_process.crawl(crawler, **opts.spargs)
+            watch_start(self.crawler_process.crawl(crawler, **opts.spargs), crawler)
         if crawlers:
             self.crawler_process.start()
+        print_summary([c for c in crawlers if started(c, "stats") is not None])  # built, so they ran
         status = exit_status(self.crawler_process, crawlers) if crawlers else OK
         for line in errors:
             print(f"Error: {line}", file=sys.stderr)

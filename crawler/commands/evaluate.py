@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
 from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
 from tqdm import tqdm
 
-from crawler.quality import DEFAULT_CORPUS, bersih_text, gold_pages, score, table, trafilatura_text
+from crawler.cli import operands
+from crawler.quality import DEFAULT_CORPUS, GoldPage, bersih_text, gold_pages, score, table, trafilatura_text
 
 
 class Command(ScrapyCommand):
@@ -28,7 +31,8 @@ class Command(ScrapyCommand):
         return (
             "Clean every page of the gold corpus and count, per site, the `with` snippets found and "
             "the `without` snippets leaked, beside plain trafilatura.extract on the same pages. "
-            "Exits 1 when any snippet leaks or a site's recall is under --min-recall."
+            "Exits 1 when any snippet leaks or a site's recall is under --min-recall. On a terminal, "
+            "stderr shows a progress bar of the pages cleaned."
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
@@ -41,19 +45,17 @@ class Command(ScrapyCommand):
         parser.add_argument("-v", "--verbose", action="store_true", help="list every miss and leak")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if operands(args):
+            raise UsageError("evaluate takes no file; --corpus DIR names the corpus folder")
         pages = list(gold_pages(opts.corpus))
         if not pages:
             print(f"evaluate: no gold pages under {opts.corpus}/gold", file=sys.stderr)
             self.exitcode = 2
             return
-        progress = tqdm(pages, desc="bersih", unit="page", file=sys.stderr, disable=None, leave=False)
-        ours = score(list(progress), bersih_text)
-        baseline = None
-        if not opts.no_baseline:
-            progress = tqdm(
-                pages, desc="trafilatura", unit="page", file=sys.stderr, disable=None, leave=False
-            )
-            baseline = score(list(progress), trafilatura_text)
+        ours = score(pages, counted(bersih_text, len(pages), "bersih"))
+        baseline = (
+            None if opts.no_baseline else score(pages, counted(trafilatura_text, len(pages), "trafilatura"))
+        )
         print(table(ours, baseline))
         total = ours["all"]
         print(f"\nwith recall {total.recall:.3f}, leaked {total.leaked} of {total.without_total} `without`")
@@ -66,3 +68,20 @@ class Command(ScrapyCommand):
         if failing:
             print(f"evaluate: gate failed for {', '.join(sorted(failing))}", file=sys.stderr)
             self.exitcode = 1
+
+
+def counted(
+    clean: Callable[[GoldPage], str | None], total: int, name: str
+) -> Callable[[GoldPage], str | None]:
+    """`clean`, stepping a progress bar on stderr (on a terminal only) as it cleans each page."""
+    bar = tqdm(total=total, desc=name, unit="page", file=sys.stderr, disable=None, leave=False)
+
+    def cleaned(page: GoldPage) -> str | None:
+        try:
+            return clean(page)
+        finally:
+            bar.update()
+            if bar.n >= total:
+                bar.close()
+
+    return cleaned

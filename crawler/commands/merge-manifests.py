@@ -11,6 +11,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.cli import operands
 from crawler.ledger import write_atomically
 from crawler.outcomes import OUTCOMES, counts_of
 
@@ -49,6 +50,8 @@ def merge(manifests: list[dict]) -> dict:
 
 class Command(ScrapyCommand):
     requires_project = False
+    # Adding up files crawls nothing: no crawler process, so no Scrapy banner.
+    requires_crawler_process = False
 
     def syntax(self) -> str:
         return "MANIFEST|DIR ... [-o merged.json]"
@@ -69,7 +72,9 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         paths = [
-            p for a in map(Path, args) for p in (sorted(a.glob("*.manifest.json")) if a.is_dir() else [a])
+            p
+            for a in map(Path, operands(args))
+            for p in (sorted(a.glob("*.manifest.json")) if a.is_dir() else [a])
         ]
         if not paths:
             raise UsageError("give the workers' manifest files, or the folders that hold them")

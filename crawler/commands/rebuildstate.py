@@ -1,4 +1,4 @@
-"""`scrapy rebuildstate`: remake a lost or corrupt state store from the JSON Lines already written."""
+"""`scrapy rebuildstate`: remake a lost or corrupt state store from the output already written."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from scrapy.exceptions import UsageError
 from tqdm import tqdm
 
 from crawler.canonical import url_key
+from crawler.dataset import file_format
 from crawler.exitcodes import CONFIG
 from crawler.neardup import signature, to_bytes
 from crawler.preflight import newest_manifest
@@ -46,8 +47,25 @@ def unpacked(path: Path) -> tuple[bytes, str]:
     return b"".join(out), ""
 
 
+def read_parquet(path: Path) -> Iterator[tuple[int, dict | None, str]]:
+    """(row, record, "") per record of a Parquet output file; a damaged file is named, its rows read."""
+    import pyarrow.parquet as pq
+
+    number = 0
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(columns=[*FIELDS, "revision", "published"]):
+            for record in batch.to_pylist():
+                number += 1
+                yield number, record, ""
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        yield number + 1, None, f"not readable as Parquet: {exc}; read up to here"
+
+
 def read_records(path: Path) -> Iterator[tuple[int, dict | None, str]]:
     """(line, record, "") per whole record, (line, None, problem) per damaged one: named, the rest read."""
+    if path.name.endswith(".parquet"):
+        yield from read_parquet(path)
+        return
     data, stopped = unpacked(path)
     lines = data.split(b"\n")
     cut = lines[-1] != b""  # the file ends inside its last line
@@ -86,14 +104,14 @@ class Command(ScrapyCommand):
         return "[OUTPUT_DIR]"
 
     def short_desc(self) -> str:
-        return "Rebuild the state store from the JSON Lines in OUTPUT_DIR"
+        return "Rebuild the state store from the JSON Lines or Parquet output in OUTPUT_DIR"
 
     def long_desc(self) -> str:
         return (
-            "Read every JSON Lines file under OUTPUT_DIR (default: the OUTPUT_DIR setting), oldest run "
-            "first, "
-            "and record each article's latest text in a new state store at STATE_DIR, so that the next run "
-            "writes only what is new. STATE_DIR must not hold a state already: move the old one aside. "
+            "Read every JSON Lines or Parquet file under OUTPUT_DIR (default: the OUTPUT_DIR setting), "
+            "oldest run first, and record each article's latest text in a new state store at STATE_DIR, "
+            "so that the next run writes only what is new. "
+            "STATE_DIR must not hold a state already: move the old one aside. "
             "A line that is not a whole record (a file cut short) is named on stderr with its file and "
             "line number and left out; the rest is read, and the next run fetches what it held again, "
             "so the exit status stays 0. A file with no readable record at all exits 2."
@@ -105,11 +123,12 @@ class Command(ScrapyCommand):
         if (state_dir / "bersih.sqlite3").exists():
             raise UsageError(f"{state_dir / 'bersih.sqlite3'} exists; move it aside to rebuild the state")
         files = sorted(
-            (p for p in output_dir.rglob("*.jsonl*") if not p.name.startswith(".") and "warc" not in p.parts),
+            (p for p in output_dir.rglob("*") if file_format(p) and not p.name.startswith(".")
+             and "warc" not in p.parts and p.is_file()),
             key=lambda p: p.name,  # run ids start with the UTC start time
-        )
+        )  # fmt: skip
         if not files:
-            raise UsageError(f"no JSON Lines files under {output_dir}")
+            raise UsageError(f"no JSON Lines or Parquet files under {output_dir}")
         latest: dict[str, Written] = {}
         signatures: dict[str, tuple[str, str, bytes]] = {}
         damaged, unreadable = 0, []

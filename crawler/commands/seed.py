@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 
 from scrapy.commands import ScrapyCommand
+from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
+from scrapy.spiderloader import get_spider_loader
 
+from crawler.cli import operands
 from crawler.distributed.connection import DistributedError, record_versions, redis_from_settings
 from crawler.distributed.frontier import LeasingQueue
 from crawler.exitcodes import CONFIG
@@ -16,6 +20,8 @@ from crawler.profiles import all_profiles
 
 class Command(ScrapyCommand):
     requires_project = True
+    # Seeding crawls nothing: no crawler process, so no Scrapy banner; the spider is only built.
+    requires_crawler_process = False
 
     def syntax(self) -> str:
         return "<site> [<site> ...] [-a since=6h]"
@@ -37,6 +43,7 @@ class Command(ScrapyCommand):
                             help="spider argument, as for crawl (since=6h, dates=…)")  # fmt: skip
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        args = operands(args)
         if not args:
             raise UsageError("name the sites to seed (scrapy list shows them)")
         profiles = all_profiles()
@@ -47,7 +54,7 @@ class Command(ScrapyCommand):
         try:
             server = redis_from_settings(self.settings)
         except DistributedError as exc:
-            print(f"Error: {exc}")
+            print(f"Error: {exc}", file=sys.stderr)
             self.exitcode = CONFIG
             return
         for site in args:
@@ -55,7 +62,7 @@ class Command(ScrapyCommand):
             print(f"Seeded {site}: {count} discovery URLs in {key} at {self.settings.get('REDIS_URL')}")
 
     async def _seed(self, site: str, server, spargs: dict) -> tuple[int, str]:
-        crawler = self.crawler_process.create_crawler(site)
+        crawler = Crawler(get_spider_loader(self.settings).load(site), self.settings)
         crawler.settings.set("DISTRIBUTED", True, priority="cmdline")
         spider = crawler.spidercls.from_crawler(crawler, **spargs)
         queue = LeasingQueue(server, spider, self.settings.get("SCHEDULER_QUEUE_KEY"))

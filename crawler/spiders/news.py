@@ -6,6 +6,7 @@ import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from courlan import extract_domain
 from scrapy import Request
@@ -29,7 +30,9 @@ _SITEMAP = re.compile(rb"<(?:urlset|sitemapindex)\b")
 
 def generic_profile(url: str) -> Profile:
     """A stand-in profile for an unprofiled site: its domain and the generic URL pattern."""
-    domain = extract_domain(url) or ""
+    parts = urlsplit(url)
+    # A host without a public suffix courlan knows (an IP address, localhost, .invalid) is its own domain.
+    domain = extract_domain(url) or (parts.hostname if parts.scheme in ("http", "https") else None) or ""
     if not domain:
         raise ValueError(
             f"url={url!r}: not a web address; give https://site/sitemap.xml, a feed or an index page"
@@ -59,7 +62,10 @@ class NewsSpider(ProfileSpider):
         if not url:
             raise UsageError("scrapy crawl news needs -a url=<a sitemap, feed or index page of the site>")
         self.start_url = url
-        self.profile = profile_for_url(url) or generic_profile(url)
+        try:
+            self.profile = profile_for_url(url) or generic_profile(url)
+        except ValueError as exc:  # one line and exit status 2 (crawler/exitcodes.py)
+            raise UsageError(f"-a {exc}") from None
         self.sitemap_rules = [(self.profile.article_url, "parse_article")]
         super().__init__(*args, dates=None, **kwargs)
         self.index_dates = []

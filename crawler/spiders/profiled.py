@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -44,8 +45,11 @@ class ProfileSpider(SitemapSpider):
 
     def __init__(self, *args: Any, since: str | None = None, dates: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.since = parse_since(since)
-        self.index_dates = parse_dates(dates) if dates else self._default_dates()
+        try:
+            self.since = parse_since(since)
+            self.index_dates = parse_dates(dates) if dates else self._default_dates()
+        except ValueError as exc:  # a bad -a: one line and exit status 2 (crawler/exitcodes.py)
+            raise UsageError(f"-a {exc}") from None
         # Discovery hosts too (rss.tempo.co feeds en.tempo.co), so that their robots.txt is read.
         self.allowed_domains = [*self.profile.domains, *self.profile.discovery_hosts]
         self._articles = LinkExtractor(allow=self.profile.article_url.pattern)  # hosts come folded
@@ -58,7 +62,19 @@ class ProfileSpider(SitemapSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._redirect_off_site, signal=signals.request_scheduled)
         crawler.signals.connect(spider._redirect_loop, signal=signals.request_dropped)
+        crawler.signals.connect(spider._discovery_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(spider._discovery_reached, signal=signals.response_received)
         return spider
+
+    def _discovery_scheduled(self, request: Request, spider=None) -> None:
+        """A discovery page that fails is told once, by discovery_failed: not also by RetryMiddleware."""
+        if request.errback == self.discovery_failed:
+            request.meta.setdefault("give_up_log_level", logging.DEBUG)
+
+    def _discovery_reached(self, response: Response, request: Request, spider=None) -> None:
+        """A discovery page that answered (even 404): the site is reachable (crawler/exitcodes.py)."""
+        if request.errback == self.discovery_failed:
+            self.crawler.stats.inc_value("bersih/discovery/reached")
 
     def _redirect_off_site(self, request: Request, spider=None) -> None:
         """An article redirected off the outlet's domains: Scrapy's OffsiteMiddleware drops it as it
@@ -129,6 +145,8 @@ class ProfileSpider(SitemapSpider):
         _, kind = failure_outcome(error)
         self.logger.warning("Could not read %s: %s: %s", request.url, kind, error)
         self.crawler.stats.inc_value(f"bersih/discovery/failed/{kind}")
+        if not isinstance(error, (HttpError, IgnoreRequest)):  # no answer at all: DNS, refused, timeout
+            self.crawler.stats.inc_value("bersih/discovery/unreachable")
 
     # --- discovery -------------------------------------------------------------
 
