@@ -40,6 +40,8 @@ class Article:
     record: dict[str, Any]
     key: str  # the article's key in manifests and the state store (crawler.canonical.url_key)
     signature: bytes | None = field(default=None, repr=False)  # its MinHash, kept once on disk
+    # What it teaches the site memory once committed (crawler.sitememory.Lesson), None without it.
+    lesson: Any = field(default=None, repr=False)
 
     @property
     def url(self) -> str:

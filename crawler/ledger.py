@@ -20,8 +20,9 @@ from scrapy.crawler import Crawler
 from crawler import __version__, faults
 from crawler import signals as bersih_signals
 from crawler.canonical import url_key
+from crawler.drift import drift_of, quality_of
 from crawler.extract import rules_version
-from crawler.health import assess
+from crawler.health import assess, older_than_since
 from crawler.items import Article
 from crawler.outcomes import OUTCOMES, counts_of
 from crawler.recovery import release
@@ -166,6 +167,7 @@ class Ledger:
                     self.written_before.get(site, False),
                     settings.getfloat("HEALTH_MAX_ERROR_RATE"),
                     settings.getint("HEALTH_MIN_SCHEDULED"),
+                    older_than_since(self.crawler, site, self.urls.values()),
                 )
             )
         }
@@ -191,6 +193,9 @@ class Ledger:
             "outputs": list(self.outputs),
             "warc": self.warc(),
             "recovered": {k: v for k, v in (recovered_of(self.crawler) or {}).items() if v},
+            # Per site: the run's quality measures and drift alarms (crawler/drift, README "Drift alarms")
+            "quality": quality_of(self.crawler),
+            "drift": drift_of(self.crawler),
         }
 
     def checkpoint(self, urls: list[str]) -> None:

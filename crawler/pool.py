@@ -15,21 +15,32 @@ from pebble import ProcessExpired, ProcessPool
 
 from crawler.extract import ExtractError, extract
 from crawler.extract.language import preload
+from crawler.extract.memory import Template
 from crawler.profiles import all_profiles, profile_for_url
 
 
 def clean_pages(
-    bodies: list[bytes], url: str, content_type: str | None, site: str, max_bytes: int
+    bodies: list[bytes],
+    url: str,
+    content_type: str | None,
+    site: str,
+    max_bytes: int,
+    audit: bool = False,
+    memory: Template | None = None,
 ) -> list[tuple[str, object, dict]]:
-    """In a worker: each page's ("ok", record or None, layout) or ("error", (reason, message), layout)."""
+    """In a worker: each page's ("ok", record or None, layout) or ("error", (reason, message), layout).
+
+    With `audit` (CLEANING_AUDIT), each record lists what cleaning removed (its `removed` field).
+    `memory` is the site's learned template (crawler/sitememory): its paragraphs are removed, and
+    each layout's "remembered" lists them.
+    """
     profile = all_profiles().get(site) or profile_for_url(url)
     results = []
     for body in bodies:
         layout: dict = {"url": url}
         try:
-            record = extract(
-                body, url=url, content_type=content_type, profile=profile, max_bytes=max_bytes, layout=layout
-            )
+            record = extract(body, url=url, content_type=content_type, profile=profile, max_bytes=max_bytes,
+                             layout=layout, audit=audit, memory=memory)  # fmt: skip
         except ExtractError as exc:
             results.append(("error", (exc.reason, str(exc)), layout))
             break
@@ -73,14 +84,14 @@ class CleaningPool:
                 _shared = None
             self.close()
 
-    async def clean(self, bodies: list[bytes], url: str, content_type: str | None, site: str, max_bytes: int):
-        """The worker's results; ExtractError("cleaner-timeout" or "cleaner-crashed") when it fails."""
+    async def clean(self, bodies: list[bytes], *job: object):
+        """clean_pages(bodies, *job) in a worker; ExtractError("cleaner-timeout" or "-crashed") on failure."""
         async with self._slots:  # backpressure: pages wait here, not in the pool's queue
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             try:
-                future = self._pool.schedule(clean_pages, args=(bodies, url, content_type, site, max_bytes),
-                                             timeout=self.timeout * len(bodies))  # fmt: skip
+                timeout = self.timeout * len(bodies)
+                future = self._pool.schedule(clean_pages, args=(bodies, *job), timeout=timeout)
                 return await asyncio.wrap_future(future)
             except FutureTimeout:
                 raise ExtractError(

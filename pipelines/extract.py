@@ -11,6 +11,7 @@ from crawler.extract import stitch
 from crawler.items import Article, Page
 from crawler.pool import CleaningPool, clean_pages
 from crawler.profiles import all_profiles, profile_for_url
+from crawler.sitememory.crawl import CrawlMemory
 from pipelines.errors import Rejected, count_rejection
 from pipelines.layout import LayoutWatch
 
@@ -28,7 +29,9 @@ class ExtractPipeline:
         settings = crawler.settings
         self.crawler = crawler
         self.max_bytes = settings.getint("EXTRACT_MAX_BYTES")
+        self.audit = settings.getbool("CLEANING_AUDIT")  # records list what cleaning removed
         self.layout = LayoutWatch(crawler.stats)
+        self.memory = CrawlMemory.from_crawler(crawler)  # the sites' learned templates (MEMORY_ENABLED)
         workers = settings.get("EXTRACT_WORKERS")
         self.pool = None
         if workers is None or int(workers) > 0:
@@ -45,8 +48,9 @@ class ExtractPipeline:
     async def process_item(self, item):
         if not isinstance(item, Page):
             return item
+        remembered: list[str] = []  # paragraphs the site memory removed
         try:
-            record = await self.clean(item)
+            record = await self.clean(item, remembered)
         except Rejected as error:
             count_rejection(self.crawler.stats, error)
             raise
@@ -54,7 +58,8 @@ class ExtractPipeline:
         if record.get("cleaning") == "fallback":
             self.crawler.stats.inc_value("bersih/cleaning/fallback")
             logger.info("Cleaning fell back to trafilatura's reading of the whole page: %s", item.url)
-        return Article(record, item.key or url_key(record["url"]))
+        article = Article(record, item.key or url_key(record["url"]))
+        return self.memory.cleaned(article, remembered) if self.memory else article
 
     def close_spider(self) -> None:
         self.layout.report()
@@ -62,14 +67,19 @@ class ExtractPipeline:
             self.crawler.stats.set_value("bersih/cleaning/peak_in_flight", self.pool.peak_in_flight)
             self.pool.release()
 
-    async def clean(self, item: Page) -> dict:
-        """The record of a page, or of all the pages of a multi-page article, stitched."""
+    async def clean(self, item: Page, remembered: list[str] | None = None) -> dict:
+        """The record of a page, or of all the pages of a multi-page article, stitched.
+
+        The paragraphs the site memory removed are added to `remembered`.
+        """
         if item.status != 200:
             raise Rejected(f"http-{item.status}", item.url)
         pages = 1 + len(item.more_bodies)
         if item.declared_pages and pages < item.declared_pages:
             raise Rejected("incomplete-article", item.url, f"{pages} of {item.declared_pages} pages fetched")
-        job = ([item.body, *item.more_bodies], item.url, item.content_type, item.site, self.max_bytes)
+        bodies = [item.body, *item.more_bodies]
+        template = self.memory.template(item.site) if self.memory else None
+        job = (bodies, item.url, item.content_type, item.site, self.max_bytes, self.audit, template)
         try:
             results = await self.pool.clean(*job) if self.pool else clean_pages(*job)
         except Exception as exc:  # the pool's ExtractError: cleaner-timeout, cleaner-crashed
@@ -79,6 +89,8 @@ class ExtractPipeline:
             if status == "error":
                 reason, message = value
                 raise Rejected(reason, item.url, message)
+            if remembered is not None:
+                remembered.extend(layout.get("remembered", ()))
             if number == 1:
                 self.layout.observe(all_profiles().get(item.site) or profile_for_url(item.url), layout)
             for field, reason, detail in layout.get("dates_passed_over", ()):  # future, before-founding

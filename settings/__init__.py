@@ -56,7 +56,19 @@ EXTENSIONS = {
     "crawler.summary.RunSummary": 0,
     "crawler.warc.WarcArchive": 0,
     "crawler.ledger.Ledger": 10,
+    # One line per site every PROGRESS_INTERVAL seconds, in place of Scrapy's "Crawled N pages".
+    "crawler.progress.Progress": 20,
+    "scrapy.extensions.logstats.LogStats": None,
+    # With CLEANING_AUDIT: OUTPUT_DIR/<run-id>.removed.json, the removals by site and rule.
+    "crawler.removals.RemovalsReport": 30,
+    # Spidermon's monitors, with SPIDERMON_ENABLED (README "Drift alarms"); it runs after the Ledger.
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
 }
+PROGRESS_INTERVAL = 60  # seconds; 0: no progress lines
+# Scrapy's end-of-run stats dump goes to the log at STATS_DUMP_LEVEL ("INFO" to see it without
+# -s LOG_LEVEL=DEBUG); the summary table on stdout and the manifest say what a run did.
+STATS_CLASS = "crawler.stats.LeveledStatsCollector"
+STATS_DUMP_LEVEL = "DEBUG"
 LOG_FORMATTER = "crawler.logformatter.BersihLogFormatter"
 
 # --- Cleaning and output -----------------------------------------------------
@@ -66,6 +78,9 @@ ITEM_PIPELINES = {
     "pipelines.language.LanguagePipeline": 250,
     "pipelines.dedup.DedupPipeline": 300,
     "pipelines.state.StatePipeline": 800,
+    # Each site's quality measures and drift alarms (README "Drift alarms"). Pipelines close in reverse
+    # order: it closes after the writer's last commit and before the state pipeline closes the store.
+    "crawler.drift.DriftWatch": 850,
     "pipelines.jsonl.JsonLinesPipeline": 900,
 }
 # Pages larger than this are rejected as "too-large" without being parsed.
@@ -76,6 +91,10 @@ EXTRACT_WORKERS = None
 EXTRACT_TIMEOUT = 30
 # Pages being cleaned at once (0: twice the workers); the rest wait, and so do downloads.
 EXTRACT_MAX_IN_FLIGHT = 0
+# The cleaning audit: each record's `removed` lists what cleaning removed from its page, each run
+# of text with its rule and layer (profile, tree, trafilatura, lines), and the run writes
+# OUTPUT_DIR/<run-id>.removed.json beside its manifest. Off: `removed` is null, at no cost.
+CLEANING_AUDIT = False
 # Records with fewer words are rejected as "too-short".
 VALIDATE_MIN_WORDS = 40
 # Every record carries `language` and `language_score`, identified from its clean text (py3langid);
@@ -107,11 +126,29 @@ DEDUP_ACTION = "drop"
 NEAR_DUP_ENABLED = True
 NEAR_DUP_THRESHOLD = 0.8
 NEAR_DUP_WINDOW = "30d"
+# Site memory (README "Site memory"): per site, the state store counts each short paragraph
+# (digits, dates and names of days folded) once per distinct committed article, within
+# MEMORY_WINDOW. A paragraph of at most MEMORY_MAX_WORDS words in MEMORY_MIN_ARTICLES articles and
+# MEMORY_MIN_SHARE of the site's, on MEMORY_MIN_DAYS publication days and in MEMORY_MIN_SECTIONS
+# sections, is template: the `memory` layer of cleaning removes it. The days guard against quotes
+# (follow-up stories of one event repeat one on a day or two). Cleaning re-reads a site's template
+# every MEMORY_REFRESH pages and after each commit. Measured by bench/memory.py (bench/RESULTS.md).
+MEMORY_ENABLED = True
+MEMORY_MIN_ARTICLES = 3
+MEMORY_MIN_SHARE = 0.01
+MEMORY_MAX_WORDS = 30
+MEMORY_MIN_DAYS = 3
+MEMORY_MIN_SECTIONS = 1
+MEMORY_WINDOW = "30d"
+MEMORY_REFRESH = 100
 # Output: OUTPUT_DIR/<site>/<partition>/<run-id>.jsonl
 OUTPUT_DIR = "out"
 # "crawl-date" (the run's UTC date), "published-date" (the article's date) or "site" (none).
 OUTPUT_PARTITION = "crawl-date"
-# "gzip" (.jsonl.gz) or "zstd" (.jsonl.zst); empty for plain .jsonl.
+# "jsonl" (JSON Lines) or "parquet" (<run-id>.parquet, row groups of 1000 records; pyarrow).
+OUTPUT_FORMAT = "jsonl"
+# "gzip" (.jsonl.gz) or "zstd" (.jsonl.zst); empty for plain .jsonl. With parquet, the codec
+# inside the file (empty: snappy).
 OUTPUT_COMPRESSION = ""
 # Continue a partition's output in a new file after this many records (0: no limit).
 OUTPUT_MAX_RECORDS = 0
@@ -143,6 +180,30 @@ REPLAY_SERVER = None
 # HEALTH_MIN_SCHEDULED articles failed. The reasons are logged and put in the manifest.
 HEALTH_MAX_ERROR_RATE = 0.2
 HEALTH_MIN_SCHEDULED = 5
+# A drift alarm (below) exits with status 3 too when HEALTH_FAIL_ON_DRIFT is on.
+HEALTH_FAIL_ON_DRIFT = False
+
+# Drift alarms (README "Drift alarms"): each run keeps, per site, in the state store, its leak canary
+# rate, fallback rate, field fill rates, mean text length and selector hit rates, and compares them
+# with the median of the site's latest DRIFT_HISTORY_RUNS runs of at least DRIFT_MIN_RECORDS records
+# (pages, for selectors); with fewer than DRIFT_MIN_HISTORY such runs, or fewer records now, no alarm.
+# An alarm: leaks up by DRIFT_LEAK_RISE or fallbacks by DRIFT_FALLBACK_RISE (0.05: five points); a
+# selector's hit rate or a field's fill rate under DRIFT_DROP_RATIO of usual and down DRIFT_MIN_DROP;
+# the mean text under DRIFT_DROP_RATIO of usual.
+DRIFT_ENABLED = True
+DRIFT_HISTORY_RUNS = 10
+DRIFT_MIN_HISTORY = 3
+DRIFT_MIN_RECORDS = 20
+DRIFT_LEAK_RISE = 0.05
+DRIFT_FALLBACK_RISE = 0.15
+DRIFT_DROP_RATIO = 0.5
+DRIFT_MIN_DROP = 0.2
+# Spidermon: SPIDERMON_ENABLED runs these suites when a crawl closes; crawler.monitors.BersihMonitorSuite
+# fails on drift alarms and health problems, and then runs the Spidermon actions (email, Slack,
+# Telegram) named in BERSIH_MONITOR_ACTIONS, each set up with its own SPIDERMON_* settings.
+SPIDERMON_ENABLED = False
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["crawler.monitors.BersihMonitorSuite"]
+BERSIH_MONITOR_ACTIONS = []
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

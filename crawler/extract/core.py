@@ -16,12 +16,14 @@ from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 
 from crawler import __version__
+from crawler.extract import audit as audits
 from crawler.extract import metadata, urls
 from crawler.extract.authors import dropped_bylines
 from crawler.extract.dates import iso
 from crawler.extract.decode import decode_html
 from crawler.extract.language import identify
 from crawler.extract.lines import Dropped, clean_lines, union_of_readings
+from crawler.extract.memory import Template, drop_remembered
 from crawler.extract.site import site_of
 from crawler.extract.tree import (
     count_words,
@@ -155,6 +157,7 @@ class _Cleaned:
     paragraphs: list[str]
     dropped: list[Dropped]
     how: str
+    removed: list[audits.Removal] | None = None  # with the audit: what each layer removed
 
     @property
     def words(self) -> int:
@@ -162,7 +165,7 @@ class _Cleaned:
 
 
 def _clean(
-    tree: HtmlElement, url: str | None, profile: Profile | None, layout: dict | None
+    tree: HtmlElement, url: str | None, profile: Profile | None, layout: dict | None, audit: bool = False
 ) -> _Cleaned | None:
     """Site rules, then the generic tree rules, then trafilatura, then the line rules."""
     rules = generic_rules()
@@ -173,15 +176,30 @@ def _clean(
         if layout is not None and profile:
             layout["layout"] = version.name if version and work is not tree else None
             layout["matched"] = matching(work, drops)
-        drop_matches(work, drops, rules)
-        drop_teaser_lists(work, rules)
-        drop_blocks(work, rules)
+        by_profile, by_tree = ([], []) if audit else (None, None)
+        drop_matches(work, drops, rules, by_profile)
+        drop_teaser_lists(work, rules, by_tree)
+        drop_blocks(work, rules, by_tree)
         wrap_loose_text(work)
+        runs = audits.text_blocks(work) if audit else None
         found = _read(work, url, focused=work is not tree)
         if found:
             paragraphs, dropped = clean_lines(found, rules, _text_rules(profile))
-            return _Cleaned(paragraphs, dropped, "profile" if work is not tree else "generic")
+            cleaned = _Cleaned(paragraphs, dropped, "profile" if work is not tree else "generic")
+            if audit:
+                cleaned.removed = [
+                    *audits.from_tree(by_profile, "profile", profile.label if profile else None),
+                    *audits.from_tree(by_tree, "tree"),
+                    *_audited(cleaned, runs, found, profile),
+                ]
+            return cleaned
     return None
+
+
+def _audited(cleaned: _Cleaned, runs: list[str], found: str, profile: Profile | None) -> list[audits.Removal]:
+    """What trafilatura left out of the page it read, then what the line rules dropped from its text."""
+    site_rule = profile.text_rule if profile else None
+    return [*audits.not_extracted(runs, found), *audits.from_lines(cleaned.dropped, site_rule)]
 
 
 def _read(work: HtmlElement, url: str | None, focused: bool) -> str | None:
@@ -202,7 +220,12 @@ def _text_rules(profile: Profile | None) -> tuple[LineRule, ...]:
 
 
 def _guarded(
-    cleaned: _Cleaned | None, text: str, url: str | None, profile: Profile | None, prose: int
+    cleaned: _Cleaned | None,
+    text: str,
+    url: str | None,
+    profile: Profile | None,
+    prose: int,
+    audit: bool = False,
 ) -> _Cleaned | None:
     """Never less than plain trafilatura: fall back to its reading of the unpruned page.
 
@@ -218,14 +241,34 @@ def _guarded(
     short = words < MIN_ARTICLE_WORDS or (generic and words < GUARD_SHORT)
     if not short and words >= GUARD_PROSE_SHARE * prose:
         return cleaned
-    document = _run_trafilatura(parse(text), url)
+    page = parse(text)
+    page_runs = audits.text_blocks(page) if audit else None
+    document = _run_trafilatura(page, url)
     if document is None or not document.text:
         return cleaned
     paragraphs, dropped = clean_lines(document.text, generic_rules(), _text_rules(profile))
     enough = words >= GUARD_SHARE * count_words(document.text)
     if enough and not (generic and words < GUARD_GENERIC_SHARE * _words(paragraphs)):
         return cleaned
-    return _Cleaned(paragraphs, dropped, "fallback")
+    fallback = _Cleaned(paragraphs, dropped, "fallback")
+    if audit:  # the whole page, as trafilatura read it: no tree rule ran on it
+        fallback.removed = _audited(fallback, page_runs, document.text, profile)
+    return fallback
+
+
+def _remembered(cleaned: _Cleaned | None, memory: Template | None, layout: dict | None) -> _Cleaned | None:
+    """The `memory` layer, after the line rules: whole paragraphs the site's template knows, removed."""
+    if cleaned is None or memory is None:
+        return cleaned
+    kept, dropped = drop_remembered(cleaned.paragraphs, memory)
+    if layout is not None:
+        layout["remembered"] = dropped
+    if not dropped:
+        return cleaned
+    removed = cleaned.removed
+    if removed is not None:
+        removed = [*removed, *(audits.Removal(line, f"memory:{memory.site}", "memory") for line in dropped)]
+    return _Cleaned(kept, cleaned.dropped, cleaned.how, removed)
 
 
 def extract(
@@ -236,12 +279,18 @@ def extract(
     profile: Profile | None = None,
     max_bytes: int = MAX_PAGE_BYTES,
     layout: dict | None = None,
+    audit: bool = False,
+    memory: Template | None = None,
 ) -> dict | None:
     """Clean one article page into the record Bersih writes, or None if it holds no article.
 
     Raises ExtractError for input that is not an HTML page at all. Pass a dict as
     `layout` to learn which profile selectors matched: "body" (the body selector
-    used, or None) and "matched" (the drop selectors that matched).
+    used, or None) and "matched" (the drop selectors that matched). With `audit`, the
+    record's `removed` lists what cleaning removed, each with its rule and layer
+    (crawler/extract/audit.py); without, `removed` is null. `memory`, a snapshot of the site's
+    learned template (crawler/extract/memory.py), removes the paragraphs it knows, last; their
+    text is in `layout["remembered"]`.
     """
     text = _as_text(html, content_type, max_bytes)
     tree = parse(text)
@@ -275,7 +324,8 @@ def extract(
     page = metadata.page_meta(tree)
     prose = prose_words(tree)
 
-    cleaned = _guarded(_clean(tree, page_url, profile, layout), text, page_url, profile, prose)
+    cleaned = _guarded(_clean(tree, page_url, profile, layout, audit), text, page_url, profile, prose, audit)
+    cleaned = _remembered(cleaned, memory, layout)
     if cleaned is None or cleaned.words < MIN_ARTICLE_WORDS:
         return None
     if layout is not None:
@@ -298,6 +348,7 @@ def extract(
         "tags": tags,  # not trafilatura's page.tags: they are the keyword meta tags unfiltered
         "language": language,
         "language_score": language_score,
+        "language_expected": None,  # the fields a later pipeline may set are null until it does
         "text": body_text,
         "word_count": len(body_text.split()),
         "content_hash": content_hash(body_text),
@@ -305,6 +356,10 @@ def extract(
         "crawled_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "bersih_version": __version__,
         "rules_version": rules_version(profile),
+        "revision": 1,
+        "previous_content_hash": None,
+        "duplicate_of": None,
+        "removed": [r.as_dict() for r in cleaned.removed] if cleaned.removed is not None else None,
     }
 
 
@@ -328,10 +383,12 @@ def stitch(pages: list[dict]) -> dict:
                 paragraphs.append(paragraph)
     text = "\n".join(paragraphs)
     how = "fallback" if any(page.get("cleaning") == "fallback" for page in pages) else first.get("cleaning")
+    audited = [page["removed"] for page in pages if page.get("removed") is not None]
     return {
         **first,
         "text": text,
         "word_count": len(text.split()),
         "content_hash": content_hash(text),
         "cleaning": how,
+        "removed": [removal for removed in audited for removal in removed] if audited else None,
     }

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from crawler.rules import LineRule, Rules
 
@@ -98,3 +99,43 @@ def union_of_readings(first: str, second: str) -> str:
         if tag in ("insert", "replace"):
             merged += [p for p, k in zip(theirs[j1:j2], other[j1:j2], strict=True) if k not in key]
     return "\n".join(merged)
+
+
+@lru_cache(maxsize=256)
+def entries(alternation: re.Pattern[str]) -> tuple[str, ...]:
+    """The patterns an alternation of crawler.rules.compile_any was joined from, as written.
+
+    compile_any writes "(?:p1)|(?:p2)|…"; a split at ")|(?:" that leaves a piece which does not
+    compile was inside a pattern, and is joined back. When the pieces do not give back the
+    alternation, it is one entry.
+    """
+    source = alternation.pattern
+    if not (source.startswith("(?:") and source.endswith(")")):
+        return (source,)
+    found: list[str] = []
+    piece = ""
+    for part in source[3:-1].split(")|(?:"):
+        piece = f"{piece})|(?:{part}" if piece else part
+        try:
+            re.compile(piece)
+        except re.error:
+            continue
+        found.append(piece)
+        piece = ""
+    if piece or "|".join(f"(?:{p})" for p in found) != source:
+        return (source,)
+    return tuple(found)
+
+
+def which(alternation: re.Pattern[str], text: str, whole: bool = True) -> str:
+    """The first entry of an alternation that matches the text (all of it, or anywhere in it)."""
+    for entry in entries(alternation):
+        pattern = _compiled(entry, alternation.flags)
+        if (pattern.fullmatch(text) if whole else pattern.search(text)) is not None:
+            return entry
+    return alternation.pattern
+
+
+@lru_cache(maxsize=1024)
+def _compiled(entry: str, flags: int) -> re.Pattern[str]:
+    return re.compile(entry, flags)

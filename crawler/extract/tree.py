@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from functools import cache, lru_cache
 
-from lxml.etree import Comment, XPath
+from lxml.etree import Comment, XPath, iterwalk
 from lxml.html import HtmlElement
 
+from crawler.extract.lines import which
 from crawler.rules import Rules, compiled
 
 _SPACE = re.compile(r"\s+")
@@ -47,11 +48,45 @@ INLINE_TAGS = frozenset(
 # paragraphs, so that trafilatura does not pass over a lead written that way.
 LOOSE_TEXT_HOSTS = frozenset({"div", "span", "td", "section", "article", "font", "center"})
 MIN_LOOSE_TEXT = 80
+_INVISIBLE = frozenset({"script", "style", "template"})
 
 
 def text_of(element: HtmlElement) -> str:
     """An element's visible text with whitespace collapsed."""
     return _SPACE.sub(" ", element.text_content()).strip()
+
+
+def shown_text(element: HtmlElement) -> str:
+    """An element's text as a reader sees it: no script or style, a space where a block begins or ends."""
+    return " ".join(text_runs(element))
+
+
+def text_runs(element: HtmlElement) -> list[str]:
+    """An element's visible text cut where a block begins or ends, each run's whitespace collapsed."""
+    runs: list[str] = []
+    current: list[str] = []
+    hidden = 0  # inside a script, style or template
+
+    def cut() -> None:
+        if run := _SPACE.sub(" ", "".join(current)).strip():
+            runs.append(run)
+        current.clear()
+
+    for event, node in iterwalk(element, events=("start", "end", "comment", "pi")):
+        if event in ("start", "end") and node.tag in _INVISIBLE:
+            hidden += 1 if event == "start" else -1
+            if event == "start":
+                continue
+        elif event in ("start", "end") and not hidden and node.tag not in INLINE_TAGS:
+            cut()
+        if hidden:
+            continue
+        if event == "start":
+            current.append(node.text or "")
+        elif node is not element:
+            current.append(node.tail or "")
+    cut()
+    return runs
 
 
 def remove(element: HtmlElement) -> None:
@@ -128,28 +163,33 @@ def what_goes(element: HtmlElement, rules: Rules, also: tuple[HtmlElement, ...] 
     return None
 
 
-def drop_matches(tree: HtmlElement, xpaths: tuple[str, ...], rules: Rules) -> int:
+# The audit's record of a pass (crawler/extract/audit.py): (text removed, the rule that removed it).
+Found = list[tuple[str, str]] | None
+
+
+def drop_matches(tree: HtmlElement, xpaths: tuple[str, ...], rules: Rules, found: Found = None) -> int:
     """Remove what a profile's drop selectors match, never a word of a sentence."""
-    doomed = []
+    doomed: dict[HtmlElement, str] = {}
     for expression in xpaths:
         for node in compiled(expression)(tree):
             if isinstance(node, HtmlElement) and (goes := what_goes(node, rules)) is not None:
-                doomed.append(goes)
-    return _remove_outermost(doomed)
+                doomed.setdefault(goes, expression)
+    return _remove_outermost(doomed, found)
 
 
-def _remove_outermost(doomed: list[HtmlElement]) -> int:
-    """Remove each doomed element unless an ancestor of it goes too."""
-    marked = set(doomed)
+def _remove_outermost(doomed: dict[HtmlElement, str | None], found: Found = None) -> int:
+    """Remove each doomed element unless an ancestor of it goes too; `found` learns what went, and why."""
     removed = 0
-    for element in dict.fromkeys(doomed):
-        if not any(a in marked for a in element.iterancestors()):
+    for element, rule in doomed.items():
+        if not any(a in doomed for a in element.iterancestors()):
+            if found is not None and (text := shown_text(element)):
+                found.append((text, rule or ""))
             remove(element)
             removed += 1
     return removed
 
 
-def drop_blocks(tree: HtmlElement, rules: Rules) -> int:
+def drop_blocks(tree: HtmlElement, rules: Rules, found: Found = None) -> int:
     """Remove related, caption, ad and widget blocks; return how many went.
 
     A block is never removed when it holds more than `max_block_share` of the page's
@@ -162,15 +202,23 @@ def drop_blocks(tree: HtmlElement, rules: Rules) -> int:
     body = tree.find("body")
     body = tree if body is None else body
     most = rules.max_block_share * len(body.text_content())
-    doomed: set[HtmlElement] = set()
+    doomed: dict[HtmlElement, str | None] = {}
     for element in _candidates(body, rules):
         if element.tag == "body" or any(a in doomed for a in element.iterancestors()):
             continue
         if len(element.text_content()) > most or _holds_prose(element):
             continue
         if (goes := what_goes(element, rules)) is not None:
-            doomed.add(goes)
-    return _remove_outermost(list(doomed))
+            doomed.setdefault(goes, _block_rule(element, rules) if found is not None else None)
+    return _remove_outermost(doomed, found)
+
+
+def _block_rule(element: HtmlElement, rules: Rules) -> str:
+    """The [blocks] rule of indonesian.toml that names an element: its tag, or its class or id's pattern."""
+    if element.tag in rules.drop_tags:
+        return f"tags: {element.tag}"
+    marks = f"{element.get('class', '')} {element.get('id', '')}"
+    return f"class_patterns: {which(rules.block_class, marks, whole=False)}"
 
 
 def _candidates(body: HtmlElement, rules: Rules) -> list[HtmlElement]:
@@ -245,21 +293,23 @@ _SHORT_HEADINGS = XPath(
 )
 
 
-def drop_teaser_lists(tree: HtmlElement, rules: Rules) -> int:
+def drop_teaser_lists(tree: HtmlElement, rules: Rules, found: Found = None) -> int:
     """Remove "Baca juga" / "Berita terkait" headings and the link list after each."""
     if rules.teaser_heading is None:
         return 0
-    doomed = []
+    doomed: dict[HtmlElement, str | None] = {}
     for element in _SHORT_HEADINGS(tree):
         label = text_of(element).rstrip(":!.> ").strip()
         if not label or len(label) > 60 or not rules.teaser_heading.fullmatch(label):
             continue
+        rule = f"teaser_headings: {which(rules.teaser_heading, label)}" if found is not None else None
         links = _links_after(element, rules.max_link_share)
         if not in_running_text(element):
-            doomed += [element, *links]
+            for goes in (element, *links):
+                doomed.setdefault(goes, rule)
         elif (goes := what_goes(element, rules, tuple(links))) is not None:
-            doomed.append(goes)
-    return _remove_outermost(doomed)
+            doomed.setdefault(goes, rule)
+    return _remove_outermost(doomed, found)
 
 
 def _links_after(heading: HtmlElement, max_link_share: float) -> list[HtmlElement]:

@@ -99,6 +99,18 @@ class RedisStateStore:
     def has_written(self, site: str) -> bool:
         return bool(self.server.sismember(f"{PREFIX}:sites", site))
 
+    def site_memory(self):
+        """The site memory (crawler/sitememory), under bersih:memory:* keys of this Redis."""
+        from crawler.sitememory.redis import RedisMemory
+
+        return RedisMemory(self.server)
+
+    def quality_history(self):
+        """Each run's quality measures per site (crawler/drift), under bersih:state:quality:* keys."""
+        from crawler.drift.history import RedisHistory
+
+        return RedisHistory(self.server)
+
     def signatures_since(self, since: datetime) -> list[tuple[str, str, bytes]]:
         keys = self.server.zrangebyscore(f"{PREFIX}:signature_times", since.timestamp(), "+inf")
         if not keys:

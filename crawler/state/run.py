@@ -29,6 +29,7 @@ class RunState:
         self.lastmods: dict[str, str] = {}  # key -> the latest sitemap or feed lastmod seen in this run
         self._unchanged: set[str] = set()  # keys fetched and found unchanged
         self._claims: dict[str, tuple[str, str]] = {}  # record URL -> (content_hash, key) it claimed
+        self.memory = None  # the crawl's site memory (crawler.sitememory), which learns what is committed
 
     def __getattr__(self, name: str):
         return getattr(self.store, name)  # known(), skip_reason(), has_written(), ...
@@ -71,6 +72,8 @@ class RunState:
         finally:
             self._unchanged = set()
         self._let_go({article.url for article in articles})
+        if self.memory is not None:
+            self.memory.learn([article.lesson for article in articles if article.lesson is not None])
 
     def _let_go(self, kept: set[str]) -> None:
         """Release the texts claimed by records not committed, so that another URL may write them."""

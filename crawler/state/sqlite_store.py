@@ -265,6 +265,18 @@ class StateStore:
             self._db.execute("SELECT 1 FROM articles WHERE site = ? LIMIT 1", (site,)).fetchone() is not None
         )
 
+    def site_memory(self):
+        """The site memory (crawler/sitememory), in tables of this database."""
+        from crawler.sitememory.sqlite import SqliteMemory
+
+        return SqliteMemory(self._db)
+
+    def quality_history(self):
+        """Each run's quality measures per site (crawler/drift), in a table of this database."""
+        from crawler.drift.history import SqliteHistory
+
+        return SqliteHistory(self._db)
+
     def signatures_since(self, since: datetime) -> list[tuple[str, str, bytes]]:
         """(key, url, minhash) of the articles written since a time, for the near-duplicate index."""
         return self._db.execute(
