@@ -16,8 +16,9 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from conftest import ROOT, SAMPLE, SAMPLE_DATES, run_scrapy
+from conftest import ROOT, SAMPLE_DATES, run_scrapy
 from jsonschema import Draft202012Validator
+from test_state import own_sample
 
 from crawler.explain import explained
 from crawler.extract import extract, stitch
@@ -153,15 +154,10 @@ def test_a_multi_page_article_lists_the_removals_of_every_page():
 # --- A real crawl ------------------------------------------------------------------------------
 
 
-def seed_replay(replay: Path) -> Path:
+def seed_replay(parent: Path) -> Path:
     """The demo sample, its news sitemap also listing the seed article and the recorded kompas_m pages."""
-    shutil.copytree(SAMPLE, replay)
+    replay = own_sample(parent)
     entries = [json.loads(line) for line in (replay / "responses.jsonl").read_text().splitlines()]
-    for entry in entries:
-        if entry.get("body", "").startswith("../"):  # pages the sample shares with corpus/
-            name = Path(entry["body"]).name
-            shutil.copy((SAMPLE / entry["body"]).resolve(), replay / name)
-            entry["body"] = name
     pages = {SEED_URL: SEED_PAGE}
     for n in (1, 2, 4, 5):
         gold = json.loads((ROOT / "corpus" / "gold" / f"kompas_m{n}.json").read_text(encoding="utf-8"))
@@ -179,7 +175,7 @@ def seed_replay(replay: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def replay(tmp_path_factory) -> Path:
-    return seed_replay(tmp_path_factory.mktemp("audit") / "replay")
+    return seed_replay(tmp_path_factory.mktemp("audit"))
 
 
 def crawl(replay: Path, out: Path, *settings: str):

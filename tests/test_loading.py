@@ -22,8 +22,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import zstandard
-from conftest import ROOT, SAMPLE, SAMPLE_DATES, run_scrapy
+from conftest import ROOT, SAMPLE_DATES, run_scrapy
 from jsonschema import Draft202012Validator
+from test_state import own_sample
 
 from crawler.dataset import builder, data_files, read_table
 
@@ -69,15 +70,10 @@ PUBLISHED = {gold(n)["url"]: gold(n)["published"] for n in (*KOMPAS, *OTHERS["an
                                                               *OTHERS["malaymail"][1])}  # fmt: skip
 
 
-def three_outlets(replay: Path) -> Path:
+def three_outlets(parent: Path) -> Path:
     """The demo sample, plus ANTARA's and Malay Mail's recorded pages behind their news sitemaps."""
-    shutil.copytree(SAMPLE, replay)
+    replay = own_sample(parent)
     entries = [json.loads(line) for line in (replay / "responses.jsonl").read_text().splitlines()]
-    for entry in entries:
-        if entry.get("body", "").startswith("../"):  # pages the sample shares with corpus/
-            name = Path(entry["body"]).name
-            shutil.copy((SAMPLE / entry["body"]).resolve(), replay / name)
-            entry["body"] = name
     for site, (sitemap, pages) in OTHERS.items():
         urls = [gold(page)["url"] for page in pages]
         listed = "".join(f"<url><loc>{url}</loc></url>" for url in urls)
@@ -96,7 +92,7 @@ def three_outlets(replay: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def replay(tmp_path_factory) -> Path:
-    return three_outlets(tmp_path_factory.mktemp("replay") / "replay")
+    return three_outlets(tmp_path_factory.mktemp("replay"))
 
 
 def crawlall(replay: Path, out: Path, *settings: str) -> subprocess.CompletedProcess:
